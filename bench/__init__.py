@@ -1,0 +1,1 @@
+"""Benchmarks: `python -m bench [name ...]` runs bench/bench_*.py and writes bench/results.md."""

@@ -1,0 +1,84 @@
+"""The game core: rules, round points, openings, features and policies. Pure: no I/O.
+
+Everything gameplay, inference and the trainer know about the game comes from here.
+"""
+
+from shared.features.families import (
+    ALIASES,
+    CHALLENGERS,
+    FAMILIES,
+    SERVING_ALIASES,
+    Alias,
+    Family,
+    select_alias,
+)
+from shared.features.features import (
+    FEATURE_CONTRACT_HASH,
+    FEATURE_COUNT,
+    FEATURE_NAMES,
+    FIRST_MODEL_ROUND,
+    Dataset,
+    GameRounds,
+    build_dataset,
+    extract_features_stateless,
+)
+from shared.features.moves import MOVES, Move, Result, beaten_by, beater_of, parse_move, round_result
+from shared.features.openings import OPENINGS, Opening, choose_opening, is_opening_round, opening_move
+from shared.features.points import RoundPoints, deterministic_round_points, ranked_moves
+from shared.features.policies import (
+    GAME_VALUE,
+    POLICIES,
+    POLICY_BY_FAMILY,
+    Policy,
+    choose_move,
+    expected_values,
+    fallback_move,
+    get_policy,
+)
+from shared.features.scoring import TARGET_POINTS, RoundOutcome, Winner, game_winner, score_round
+
+__all__ = [
+    "ALIASES",
+    "CHALLENGERS",
+    "FAMILIES",
+    "FEATURE_CONTRACT_HASH",
+    "FEATURE_COUNT",
+    "FEATURE_NAMES",
+    "FIRST_MODEL_ROUND",
+    "GAME_VALUE",
+    "MOVES",
+    "OPENINGS",
+    "POLICIES",
+    "POLICY_BY_FAMILY",
+    "SERVING_ALIASES",
+    "TARGET_POINTS",
+    "Alias",
+    "Dataset",
+    "Family",
+    "GameRounds",
+    "Move",
+    "Opening",
+    "Policy",
+    "Result",
+    "RoundOutcome",
+    "RoundPoints",
+    "Winner",
+    "beaten_by",
+    "beater_of",
+    "build_dataset",
+    "choose_move",
+    "choose_opening",
+    "deterministic_round_points",
+    "expected_values",
+    "extract_features_stateless",
+    "fallback_move",
+    "game_winner",
+    "get_policy",
+    "is_opening_round",
+    "opening_move",
+    "parse_move",
+    "ranked_moves",
+    "round_result",
+    "score_round",
+    "select_alias",
+]
