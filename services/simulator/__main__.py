@@ -1,0 +1,5 @@
+import sys
+
+from services.simulator.cli import main
+
+sys.exit(main())
