@@ -1,0 +1,61 @@
+"""The event log: typed events, the store (SQLite or PostgreSQL), projections, the Redis stream.
+
+Reading and writing events (trainer, promoter, gameplay)::
+
+    from shared.events import EventStore, EventType, new_event, ConcurrencyError
+
+    store = EventStore.from_url("sqlite:///data/rps.db")   # or postgresql://...; migrates first
+    for event in store.iter_events(types=[EventType.ROUND_PLAYED], after_position=0):
+        event.position, event.aggregate_id, event.seq, event.occurred_at, event.payload
+    store.read_aggregate(game_id)                  # one game's events in seq order
+    store.head_position()                          # last position, to resume iter_events later
+    store.append([new_event(EventType.GAME_STARTED, game_id, 1, payload)])   # ConcurrencyError if seq taken
+    store.append_next("rps_bot_xgboost", EventType.ALIASES_CHANGED, payload)  # next seq, retried
+    store.ledger(family="rps_bot_xgboost", limit=20)   # promotion history (LedgerEntry), newest first
+
+Payloads are plain dicts, exactly as in docs/architecture.md ("Events"): GameStarted, RoundPlayed,
+GameFinished on the game id; ModelTrained and AliasesChanged on the family name. `event.type` is an
+EventType (StrEnum). Games with `payload["is_test"]` (GameStarted) are not training material.
+`append` writes the events, their projections (games, rounds, sessions, players = leaderboard,
+ledger) and outbox rows in one transaction; `rebuild_projections()` recreates the projections
+from the log alone.
+
+The Redis stream `rps:events` (shared.events.outbox / shared.events.consumer)::
+
+    OutboxPublisher(store, redis_url).run()        # gameplay runs this; in order, at least once
+    publish_pending_sync(store, redis.Redis.from_url(url))   # the same, once, synchronously
+    consumer = StreamConsumer(redis.Redis.from_url(url), group="inference", name="inference-1")
+    for delivery in consumer.read(block_ms=1000):  # de-duplicated by event_id
+        handle(delivery.event); consumer.ack(delivery)
+
+Errors::
+
+    EventStoreError
+    ├── ConcurrencyError   the aggregate's next seq was taken first: re-read, decide again
+    └── UnknownEventTypeError
+"""
+
+from shared.events.consumer import BoundedSeenIds, Delivery, StreamConsumer
+from shared.events.errors import ConcurrencyError, EventStoreError, UnknownEventTypeError
+from shared.events.outbox import STREAM, OutboxPublisher, publish_pending_sync
+from shared.events.records import GAME_EVENT_TYPES, SCHEMA_VERSION, Event, EventType, new_event
+from shared.events.store import EventStore, LedgerEntry
+
+__all__ = [
+    "GAME_EVENT_TYPES",
+    "SCHEMA_VERSION",
+    "STREAM",
+    "BoundedSeenIds",
+    "ConcurrencyError",
+    "Delivery",
+    "Event",
+    "EventStore",
+    "EventStoreError",
+    "EventType",
+    "LedgerEntry",
+    "OutboxPublisher",
+    "StreamConsumer",
+    "UnknownEventTypeError",
+    "new_event",
+    "publish_pending_sync",
+]

@@ -1,0 +1,30 @@
+"""Errors raised by the event store.
+
+EventStoreError
+├── ConcurrencyError      another writer appended to the aggregate first (seq taken or skipped)
+└── UnknownEventTypeError      a stored or submitted event type this code does not know
+"""
+
+from __future__ import annotations
+
+
+class EventStoreError(Exception):
+    """Base class of every error raised by shared.events."""
+
+
+class ConcurrencyError(EventStoreError):
+    """The aggregate's next seq was not the one the writer expected: re-read and decide again."""
+
+    def __init__(self, aggregate_id: str, expected_seq: int, got_seq: int) -> None:
+        self.aggregate_id = aggregate_id
+        self.expected_seq = expected_seq
+        self.got_seq = got_seq
+        super().__init__(
+            f"aggregate {aggregate_id!r}: next seq is {expected_seq}, the append used {got_seq} "
+            "(another writer got there first)"
+        )
+
+
+class UnknownEventTypeError(EventStoreError):
+    def __init__(self, event_type: str) -> None:
+        super().__init__(f"unknown event type {event_type!r}")

@@ -1,0 +1,113 @@
+"""The outbox publisher: copies appended events to the Redis stream `rps:events`, in order, at least once.
+
+An event leaves the outbox only after Redis confirmed it, so events appended while Redis
+is down wait there and go out, still in position order, when it is back.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Callable
+
+import redis
+import redis.asyncio as aredis
+
+from shared.events.records import Event, dumps
+from shared.events.store import EventStore
+
+log = logging.getLogger(__name__)
+
+STREAM = "rps:events"
+STREAM_MAXLEN = 200_000  # approximate trim; a consumer group lagging further loses the oldest entries
+PUBLISH_BATCH = 500
+IDLE_POLL_S = 1.0
+RETRY_MIN_S = 0.2
+RETRY_MAX_S = 5.0
+
+
+def stream_fields(event: Event) -> dict[str, str]:
+    """The stream entry of an event: a few fields to filter on plus the whole event as JSON."""
+    return {
+        "event_id": event.event_id,
+        "type": event.type.value,
+        "aggregate_id": event.aggregate_id,
+        "position": str(event.position),
+        "event": dumps(event.to_dict()),
+    }
+
+
+def publish_pending_sync(store: EventStore, client: redis.Redis, stream: str = STREAM) -> int:
+    """Publish everything in the outbox now (CLI and scripts); returns how many events went out."""
+    total = 0
+    while batch := store.pending_outbox(PUBLISH_BATCH):
+        pipe = client.pipeline(transaction=False)
+        for event in batch:
+            pipe.xadd(stream, stream_fields(event), maxlen=STREAM_MAXLEN, approximate=True)
+        pipe.execute()
+        store.mark_published([e.position for e in batch if e.position is not None])
+        total += len(batch)
+    return total
+
+
+class OutboxPublisher:
+    """Runs beside the API in its event loop; `notify()` after an append wakes it at once."""
+
+    def __init__(
+        self,
+        store: EventStore,
+        redis_url: str,
+        stream: str = STREAM,
+        on_published: Callable[[int], None] | None = None,
+        on_error: Callable[[Exception], None] | None = None,
+    ) -> None:
+        self.store = store
+        self.stream = stream
+        self.client = aredis.Redis.from_url(redis_url, socket_timeout=2.0, socket_connect_timeout=1.0)
+        self._wake = asyncio.Event()
+        self._stopping = False
+        self._on_published = on_published
+        self._on_error = on_error
+        self.connected = False
+
+    def notify(self) -> None:
+        self._wake.set()
+
+    async def publish_pending(self) -> int:
+        """Publish the outbox in order until it is empty; raises the Redis error if Redis fails."""
+        total = 0
+        while batch := self.store.pending_outbox(PUBLISH_BATCH):
+            pipe = self.client.pipeline(transaction=False)
+            for event in batch:
+                pipe.xadd(self.stream, stream_fields(event), maxlen=STREAM_MAXLEN, approximate=True)
+            await pipe.execute()
+            self.store.mark_published([e.position for e in batch if e.position is not None])
+            total += len(batch)
+            if self._on_published:
+                self._on_published(len(batch))
+        return total
+
+    async def run(self) -> None:
+        """Publish until stopped, backing off while Redis is unreachable."""
+        delay = RETRY_MIN_S
+        while not self._stopping:
+            try:
+                self._wake.clear()  # before publishing, so an append during it wakes the next pass
+                await self.publish_pending()
+                self.connected = True
+                delay = RETRY_MIN_S
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._wake.wait(), IDLE_POLL_S)
+            except (redis.RedisError, OSError) as exc:
+                self.connected = False
+                if self._on_error:
+                    self._on_error(exc)
+                log.warning("outbox: Redis unavailable (%s); retrying in %.1f s", exc, delay)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, RETRY_MAX_S)
+
+    async def stop(self) -> None:
+        self._stopping = True
+        self._wake.set()
+        await self.client.aclose()

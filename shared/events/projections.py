@@ -1,0 +1,197 @@
+"""Projections: one apply function per event type, run in the append's transaction.
+
+Each function reads only its event, so replaying the log in position order
+(`rebuild`) recreates exactly the tables the live appends produced.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+
+from shared.events.records import Event, EventType, dumps
+from shared.events.schema import PROJECTION_TABLES, games, ledger, players, rounds, sessions
+
+Apply = Callable[[sa.Connection, Event], None]
+
+
+def _insert_ignore(conn: sa.Connection, table: sa.Table, values: dict[str, Any]) -> None:
+    """INSERT that leaves an existing row alone (both dialects speak ON CONFLICT DO NOTHING)."""
+    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+    conn.execute(dialect.insert(table).values(**values).on_conflict_do_nothing())
+
+
+def apply_game_started(conn: sa.Connection, event: Event) -> None:
+    p = event.payload
+    conn.execute(
+        games.insert().values(
+            game_id=event.aggregate_id,
+            player_name=p["player_name"],
+            session_id=p["session_id"],
+            policy=p["policy"],
+            family=p["family"],
+            alias=p["alias"],
+            opening=p["opening"],
+            is_test=bool(p["is_test"]),
+            ab_enabled=bool(p["ab_enabled"]),
+            status="active",
+            winner=None,
+            user_score=0.0,
+            bot_score=0.0,
+            rounds_played=0,
+            model_version=None,
+            started_at=event.occurred_at,
+            finished_at=None,
+            last_seq=event.seq,
+        )
+    )
+    _insert_ignore(
+        conn,
+        sessions,
+        {
+            "session_id": p["session_id"],
+            "player_name": p["player_name"],
+            "games_started": 0,
+            "games_finished": 0,
+            "games_won": 0,
+            "rounds_played": 0,
+            "rounds_won": 0,
+            "rounds_lost": 0,
+            "rounds_drawn": 0,
+        },
+    )
+    conn.execute(
+        sessions.update()
+        .where(sessions.c.session_id == p["session_id"])
+        .values(games_started=sessions.c.games_started + 1)
+    )
+
+
+def apply_round_played(conn: sa.Connection, event: Event) -> None:
+    p = event.payload
+    game_id = event.aggregate_id
+    conn.execute(
+        rounds.insert().values(
+            game_id=game_id,
+            round_no=p["round_no"],
+            user_move=p["user_move"],
+            bot_move=p["bot_move"],
+            result=p["result"],
+            user_delta=p["user_delta"],
+            bot_delta=p["bot_delta"],
+            user_score=p["user_score"],
+            bot_score=p["bot_score"],
+            points=dumps(p["points"]),
+            bot_source=p["bot_source"],
+            alias=p["alias"],
+            model_version=p.get("model_version"),
+            predictions=dumps(p.get("predictions") or {}),
+            latency_ms=p.get("latency_ms"),
+            played_at=event.occurred_at,
+        )
+    )
+    values: dict[str, Any] = {
+        "user_score": p["user_score"],
+        "bot_score": p["bot_score"],
+        "rounds_played": p["round_no"],
+        "last_seq": event.seq,
+    }
+    if p.get("model_version") is not None:
+        values["model_version"] = p["model_version"]
+    conn.execute(games.update().where(games.c.game_id == game_id).values(**values))
+    counter = {"win": sessions.c.rounds_won, "lose": sessions.c.rounds_lost, "draw": sessions.c.rounds_drawn}[
+        p["result"]
+    ]
+    session_id = sa.select(games.c.session_id).where(games.c.game_id == game_id).scalar_subquery()
+    conn.execute(
+        sessions.update()
+        .where(sessions.c.session_id == session_id)
+        .values({sessions.c.rounds_played: sessions.c.rounds_played + 1, counter: counter + 1})
+    )
+
+
+def apply_game_finished(conn: sa.Connection, event: Event) -> None:
+    p = event.payload
+    game_id = event.aggregate_id
+    conn.execute(
+        games.update()
+        .where(games.c.game_id == game_id)
+        .values(status="finished", winner=p["winner"], finished_at=event.occurred_at, last_seq=event.seq)
+    )
+    row = conn.execute(
+        sa.select(games.c.session_id, games.c.player_name, games.c.is_test).where(games.c.game_id == game_id)
+    ).one()
+    won = 1 if p["winner"] == "user" else 0
+    conn.execute(
+        sessions.update()
+        .where(sessions.c.session_id == row.session_id)
+        .values(games_finished=sessions.c.games_finished + 1, games_won=sessions.c.games_won + won)
+    )
+    if row.is_test:
+        return  # test games are kept but stay off the leaderboard
+    _insert_ignore(
+        conn,
+        players,
+        {
+            "player_name": row.player_name,
+            "games_finished": 0,
+            "games_won": 0,
+            "points_for": 0.0,
+            "points_against": 0.0,
+            "last_finished_at": event.occurred_at,
+        },
+    )
+    conn.execute(
+        players.update()
+        .where(players.c.player_name == row.player_name)
+        .values(
+            games_finished=players.c.games_finished + 1,
+            games_won=players.c.games_won + won,
+            points_for=players.c.points_for + p["user_score"],
+            points_against=players.c.points_against + p["bot_score"],
+            last_finished_at=event.occurred_at,
+        )
+    )
+
+
+def apply_aliases_changed(conn: sa.Connection, event: Event) -> None:
+    p = event.payload
+    conn.execute(
+        ledger.insert().values(
+            position=event.position,
+            event_id=event.event_id,
+            family=p["family"],
+            action=p["action"],
+            before=dumps(p.get("before") or {}),
+            after=dumps(p.get("after") or {}),
+            reason=p.get("reason") or "",
+            evidence=dumps(p.get("evidence") or {}),
+            occurred_at=event.occurred_at,
+        )
+    )
+
+
+def _ignore(conn: sa.Connection, event: Event) -> None:
+    """ModelTrained feeds no projection yet: readers take it from the log."""
+
+
+APPLY: dict[EventType, Apply] = {
+    EventType.GAME_STARTED: apply_game_started,
+    EventType.ROUND_PLAYED: apply_round_played,
+    EventType.GAME_FINISHED: apply_game_finished,
+    EventType.MODEL_TRAINED: _ignore,
+    EventType.ALIASES_CHANGED: apply_aliases_changed,
+}
+
+
+def apply_events(conn: sa.Connection, events: Iterable[Event]) -> None:
+    for event in events:
+        APPLY[event.type](conn, event)
+
+
+def clear_projections(conn: sa.Connection) -> None:
+    for table in PROJECTION_TABLES:
+        conn.execute(table.delete())

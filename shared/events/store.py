@@ -1,0 +1,263 @@
+"""The event store: append with optimistic concurrency, read the log, rebuild projections."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+
+from shared.events import migrate
+from shared.events.engine import WRITE_OPTION, create_engine
+from shared.events.errors import ConcurrencyError
+from shared.events.projections import apply_events, clear_projections
+from shared.events.records import Event, EventType, as_utc, dumps, loads, new_event, parse_event_type
+from shared.events.schema import events, ledger, outbox
+
+REBUILD_BATCH = 2000
+
+
+@dataclass(frozen=True, slots=True)
+class LedgerEntry:
+    """One promotion-ledger row (an AliasesChanged event)."""
+
+    position: int
+    event_id: str
+    occurred_at: datetime
+    family: str
+    action: str
+    before: dict[str, Any]
+    after: dict[str, Any]
+    reason: str
+    evidence: dict[str, Any]
+
+
+def _row_to_event(row: sa.Row[Any]) -> Event:
+    return Event(
+        event_id=row.event_id,
+        aggregate_id=row.aggregate_id,
+        seq=row.seq,
+        type=parse_event_type(row.type),
+        schema_version=row.schema_version,
+        occurred_at=as_utc(row.occurred_at),
+        payload=loads(row.payload),
+        position=row.position,
+    )
+
+
+class EventStore:
+    """The log and its projections on one SQLAlchemy engine (SQLite or PostgreSQL)."""
+
+    def __init__(self, engine: sa.Engine) -> None:
+        self.engine = engine
+        self._writer = engine.execution_options(**{WRITE_OPTION: True})
+        self._max_seq = sa.select(sa.func.max(events.c.seq)).where(
+            events.c.aggregate_id == sa.bindparam("aggregate_id")
+        )
+
+    @classmethod
+    def from_url(cls, url: str, *, run_migrations: bool = True) -> EventStore:
+        """Open the store at a SQLAlchemy URL, migrating the schema to the latest version first."""
+        store = cls(create_engine(url))
+        if run_migrations:
+            store.migrate()
+        return store
+
+    def migrate(self) -> None:
+        migrate.upgrade(self.engine)
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    # -- writing ---------------------------------------------------------------
+
+    def append(self, new_events: Sequence[Event]) -> list[Event]:
+        """Append events in one transaction with their projections and outbox rows; returns them
+        with their positions. Each aggregate's events must continue its seq (last + 1, + 2, ...),
+        else ConcurrencyError and nothing is written."""
+        if not new_events:
+            return []
+        stored: list[Event] = []
+        try:
+            with self._writer.begin() as conn:
+                self._check_seqs(conn, new_events)
+                for event in new_events:
+                    position = conn.execute(events.insert().values(**_event_row(event))).inserted_primary_key[
+                        0
+                    ]
+                    stored.append(event.with_position(int(position)))
+                conn.execute(outbox.insert(), [{"position": e.position} for e in stored])
+                apply_events(conn, stored)
+        except sa.exc.IntegrityError as exc:
+            # A concurrent writer (PostgreSQL: another transaction) took the seq between check and insert.
+            first = new_events[0]
+            if self.last_seq(first.aggregate_id) >= first.seq:
+                raise ConcurrencyError(
+                    first.aggregate_id, self.last_seq(first.aggregate_id) + 1, first.seq
+                ) from None
+            raise exc
+        return stored
+
+    def append_next(
+        self, aggregate_id: str, event_type: EventType, payload: Mapping[str, Any], retries: int = 5
+    ) -> Event:
+        """Append one event at the aggregate's next seq, retrying on a concurrent writer
+        (for aggregates without a single writer, e.g. a model family's ModelTrained/AliasesChanged)."""
+        for attempt in range(retries + 1):
+            event = new_event(event_type, aggregate_id, self.last_seq(aggregate_id) + 1, payload)
+            try:
+                return self.append([event])[0]
+            except ConcurrencyError:
+                if attempt == retries:
+                    raise
+                time.sleep(0.01 * (attempt + 1))
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _check_seqs(self, conn: sa.Connection, new_events: Sequence[Event]) -> None:
+        expected: dict[str, int] = {}
+        for event in new_events:
+            if event.aggregate_id not in expected:
+                last = conn.execute(self._max_seq, {"aggregate_id": event.aggregate_id}).scalar()
+                expected[event.aggregate_id] = (last or 0) + 1
+            if event.seq != expected[event.aggregate_id]:
+                raise ConcurrencyError(event.aggregate_id, expected[event.aggregate_id], event.seq)
+            expected[event.aggregate_id] += 1
+
+    # -- reading the log -------------------------------------------------------
+
+    def last_seq(self, aggregate_id: str) -> int:
+        """The aggregate's last seq, 0 when it has no event."""
+        with self.engine.connect() as conn:
+            return int(conn.execute(self._max_seq, {"aggregate_id": aggregate_id}).scalar() or 0)
+
+    def read_aggregate(self, aggregate_id: str, after_seq: int = 0) -> list[Event]:
+        """The aggregate's events in seq order."""
+        query = (
+            sa.select(events)
+            .where(events.c.aggregate_id == aggregate_id, events.c.seq > after_seq)
+            .order_by(events.c.seq)
+        )
+        with self.engine.connect() as conn:
+            return [_row_to_event(row) for row in conn.execute(query)]
+
+    def iter_events(
+        self,
+        types: Iterable[EventType | str] | None = None,
+        after_position: int = 0,
+        batch_size: int = 1000,
+    ) -> Iterator[Event]:
+        """Every event (or those of `types`) after `after_position`, in append order, read in batches.
+        Remember the last `event.position` you handled to resume from there."""
+        type_names = None if types is None else [str(t) for t in types]
+        position = after_position
+        while True:
+            query = sa.select(events).where(events.c.position > position)
+            if type_names is not None:
+                query = query.where(events.c.type.in_(type_names))
+            with self.engine.connect() as conn:
+                batch = [
+                    _row_to_event(r)
+                    for r in conn.execute(query.order_by(events.c.position).limit(batch_size))
+                ]
+            yield from batch
+            if len(batch) < batch_size:
+                return
+            position = batch[-1].position or position
+
+    def head_position(self) -> int:
+        """The position of the last appended event (0 for an empty log)."""
+        with self.engine.connect() as conn:
+            return int(conn.execute(sa.select(sa.func.max(events.c.position))).scalar() or 0)
+
+    def ledger(
+        self, family: str | None = None, limit: int | None = None, since: datetime | None = None
+    ) -> list[LedgerEntry]:
+        """The promotion ledger, newest first."""
+        query = sa.select(ledger).order_by(ledger.c.position.desc())
+        if family is not None:
+            query = query.where(ledger.c.family == family)
+        if since is not None:
+            query = query.where(ledger.c.occurred_at >= since)
+        if limit is not None:
+            query = query.limit(limit)
+        with self.engine.connect() as conn:
+            return [
+                LedgerEntry(
+                    position=r.position,
+                    event_id=r.event_id,
+                    occurred_at=as_utc(r.occurred_at),
+                    family=r.family,
+                    action=r.action,
+                    before=loads(r.before),
+                    after=loads(r.after),
+                    reason=r.reason,
+                    evidence=loads(r.evidence),
+                )
+                for r in conn.execute(query)
+            ]
+
+    # -- projections -----------------------------------------------------------
+
+    def rebuild_projections(self) -> int:
+        """Drop every projection row and replay the whole log in one transaction; returns the count."""
+        count = 0
+        with self._writer.begin() as conn:
+            clear_projections(conn)
+            position = 0
+            while True:
+                query = sa.select(events).where(events.c.position > position).order_by(events.c.position)
+                batch = [_row_to_event(r) for r in conn.execute(query.limit(REBUILD_BATCH))]
+                apply_events(conn, batch)
+                count += len(batch)
+                if len(batch) < REBUILD_BATCH:
+                    return count
+                position = batch[-1].position or position
+
+    # -- outbox ----------------------------------------------------------------
+
+    def pending_outbox(self, limit: int = 500) -> list[Event]:
+        """Events not yet confirmed on the stream, oldest first."""
+        query = (
+            sa.select(events)
+            .join(outbox, outbox.c.position == events.c.position)
+            .order_by(events.c.position)
+            .limit(limit)
+        )
+        with self.engine.connect() as conn:
+            return [_row_to_event(r) for r in conn.execute(query)]
+
+    def outbox_size(self) -> int:
+        with self.engine.connect() as conn:
+            return int(conn.execute(sa.select(sa.func.count()).select_from(outbox)).scalar() or 0)
+
+    def mark_published(self, positions: Sequence[int]) -> None:
+        if positions:
+            with self._writer.begin() as conn:
+                conn.execute(outbox.delete().where(outbox.c.position.in_(list(positions))))
+
+    def requeue(self, after_position: int = 0) -> int:
+        """Put every event after `after_position` back in the outbox (to replay the stream after Redis
+        lost its data); consumers de-duplicate by event_id. Returns how many were queued."""
+        missing = sa.select(events.c.position).where(
+            events.c.position > after_position, events.c.position.not_in(sa.select(outbox.c.position))
+        )
+        with self._writer.begin() as conn:
+            positions = [{"position": p} for p in conn.execute(missing).scalars()]
+            if positions:
+                conn.execute(outbox.insert(), positions)
+            return len(positions)
+
+
+def _event_row(event: Event) -> dict[str, Any]:
+    return {
+        "event_id": event.event_id,
+        "aggregate_id": event.aggregate_id,
+        "seq": event.seq,
+        "type": event.type.value,
+        "schema_version": event.schema_version,
+        "occurred_at": event.occurred_at,
+        "payload": dumps(event.payload),
+    }
