@@ -1,0 +1,91 @@
+"""`python -m services.scheduler`: enqueue training and promotion on a timer (or once with --once)."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import signal
+import sys
+import time
+from types import FrameType
+
+from pydantic_settings import BaseSettings, SettingsConfigDict
+from redis import Redis
+
+from services.scheduler import defaults
+from services.scheduler.enqueue import enqueue
+from services.scheduler.schedule import default_schedule, due
+
+log = logging.getLogger("services.scheduler")
+
+
+class SchedulerSettings(BaseSettings):
+    model_config = SettingsConfigDict(extra="ignore")
+
+    redis_url: str = "redis://127.0.0.1:6379/0"
+    train_every_s: float = defaults.TRAIN_EVERY_S
+    promote_every_s: float = defaults.PROMOTE_EVERY_S
+
+
+def main(argv: list[str] | None = None) -> int:
+    settings = SchedulerSettings()
+    parser = argparse.ArgumentParser(prog="python -m services.scheduler", description=__doc__)
+    parser.add_argument(
+        "--redis-url", default=settings.redis_url, help="(env REDIS_URL; default %(default)s)"
+    )
+    parser.add_argument(
+        "--train-every", type=float, default=settings.train_every_s, help="seconds (TRAIN_EVERY_S)"
+    )
+    parser.add_argument(
+        "--promote-every", type=float, default=settings.promote_every_s, help="seconds (PROMOTE_EVERY_S)"
+    )
+    parser.add_argument("--once", choices=("train", "promote"), help="enqueue this job now and exit")
+    parser.add_argument(
+        "--wait-first", action="store_true", help="wait one interval before the first enqueue"
+    )
+    args = parser.parse_args(argv)
+    if args.train_every <= 0 or args.promote_every <= 0:
+        parser.error("intervals must be positive")
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s scheduler %(message)s")
+    redis = Redis.from_url(args.redis_url)
+    jobs = default_schedule(args.train_every, args.promote_every)
+    if args.once:
+        job = next(j for j in jobs if j.name == args.once)
+        job_id = enqueue(redis, job)
+        print(job_id or f"{job.name}: previous job still pending, nothing enqueued")
+        return 0
+
+    stopping = False
+
+    def stop(signum: int, frame: FrameType | None) -> None:
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    now = time.monotonic()
+    last_run: dict[str, float] = {j.name: now for j in jobs} if args.wait_first else {}
+    log.info(
+        "every %.0f s: train; every %.0f s: promote (%s)",
+        args.train_every,
+        args.promote_every,
+        args.redis_url,
+    )
+    while not stopping:
+        now = time.monotonic()
+        for job in due(jobs, last_run, now):
+            last_run[job.name] = now
+            try:
+                job_id = enqueue(redis, job)
+            except OSError as exc:  # redis down: try again next interval, keep running
+                log.warning("could not enqueue %s: %s", job.name, exc)
+                continue
+            log.info("enqueued %s as %s", job.name, job_id) if job_id else log.info(
+                "%s still pending", job.name
+            )
+        time.sleep(defaults.TICK_S)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,39 @@
+"""What to enqueue and when: a pure schedule of fixed-interval jobs."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from services.scheduler import defaults
+
+
+@dataclass(frozen=True, slots=True)
+class ScheduledJob:
+    name: str
+    func: str  # RQ import path of the job function
+    queue: str
+    every_s: float
+    timeout_s: int
+    kwargs: Mapping[str, Any] = field(default_factory=dict)
+
+
+def default_schedule(train_every_s: float, promote_every_s: float) -> tuple[ScheduledJob, ...]:
+    return (
+        ScheduledJob(
+            "train", defaults.TRAIN_JOB, defaults.TRAINING_QUEUE, train_every_s, defaults.TRAIN_TIMEOUT_S
+        ),
+        ScheduledJob(
+            "promote",
+            defaults.PROMOTE_JOB,
+            defaults.PROMOTION_QUEUE,
+            promote_every_s,
+            defaults.PROMOTE_TIMEOUT_S,
+        ),
+    )
+
+
+def due(jobs: Sequence[ScheduledJob], last_run: Mapping[str, float], now: float) -> list[ScheduledJob]:
+    """The jobs whose interval has passed since their last run (never-run jobs are due)."""
+    return [j for j in jobs if j.name not in last_run or now - last_run[j.name] >= j.every_s]

@@ -1,0 +1,62 @@
+"""The scheduler enqueues due jobs on a real Redis, never piling up a second pending one."""
+
+from __future__ import annotations
+
+from redis import Redis
+from rq import Queue, SimpleWorker
+
+from services.scheduler import defaults
+from services.scheduler.__main__ import main
+from services.scheduler.enqueue import enqueue, pending_job
+from services.scheduler.schedule import ScheduledJob, default_schedule, due
+
+JOB = ScheduledJob(
+    "t", "tests.scheduler.jobs.record", "training", every_s=10, timeout_s=60, kwargs={"value": "x"}
+)
+
+
+def test_never_run_jobs_are_due_then_wait_their_interval() -> None:
+    jobs = default_schedule(train_every_s=100, promote_every_s=10)
+    assert [j.name for j in due(jobs, {}, now=0)] == ["train", "promote"]
+    assert [j.name for j in due(jobs, {"train": 0, "promote": 0}, now=50)] == ["promote"]
+    assert due(jobs, {"train": 45, "promote": 45}, now=50) == []
+
+
+def test_default_schedule_uses_the_agreed_queues() -> None:
+    queues = {j.name: j.queue for j in default_schedule(1, 1)}
+    assert queues == {"train": defaults.TRAINING_QUEUE, "promote": defaults.PROMOTION_QUEUE}
+
+
+def test_enqueue_puts_the_job_path_on_its_queue(redis_url: str) -> None:
+    redis = Redis.from_url(redis_url)
+    job_id = enqueue(redis, JOB)
+    queue = Queue("training", connection=redis)
+    assert queue.job_ids == [job_id]
+    job = queue.fetch_job(job_id)
+    assert job.func_name == "tests.scheduler.jobs.record"
+    assert job.kwargs == {"value": "x"}
+
+
+def test_a_pending_job_is_not_enqueued_twice(redis_url: str) -> None:
+    redis = Redis.from_url(redis_url)
+    first = enqueue(redis, JOB)
+    assert enqueue(redis, JOB) is None
+    assert pending_job(redis, JOB) == first
+    assert len(Queue("training", connection=redis)) == 1
+
+
+def test_after_the_worker_ran_it_the_next_one_is_enqueued(redis_url: str) -> None:
+    redis = Redis.from_url(redis_url)
+    first = enqueue(redis, JOB)
+    SimpleWorker([Queue("training", connection=redis)], connection=redis).work(burst=True)
+    assert Queue("training", connection=redis).fetch_job(first).return_value() == "x"
+    second = enqueue(redis, JOB)
+    assert second is not None and second != first
+
+
+def test_once_enqueues_promotion_on_the_promotion_queue(redis_url: str) -> None:
+    assert main(["--redis-url", redis_url, "--once", "promote"]) == 0
+    job_ids = Queue(defaults.PROMOTION_QUEUE, connection=Redis.from_url(redis_url)).job_ids
+    assert len(job_ids) == 1
+    job = Queue(defaults.PROMOTION_QUEUE, connection=Redis.from_url(redis_url)).fetch_job(job_ids[0])
+    assert job.func_name == defaults.PROMOTE_JOB
