@@ -1,0 +1,104 @@
+"""Hyperparameters of every family, in one place.
+
+Each family gets its own frozen dataclass: nothing is read from the environment and
+nothing set for one family can reach another. Overrides go through `params_for`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from shared.features import Family
+
+# Training shares the node with the API processes: never take more than this many threads.
+TRAIN_THREADS = 2
+
+
+@dataclass(frozen=True, slots=True)
+class FeedforwardParams:
+    hidden: tuple[int, ...] = (64, 32)
+    dropout: float = 0.1
+    learning_rate: float = 2e-3
+    weight_decay: float = 1e-4
+    batch_size: int = 512
+    max_epochs: int = 40
+    patience: int = 5  # epochs without a better validation log loss
+    threads: int = TRAIN_THREADS
+    seed: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class XGBoostParams:
+    max_rounds: int = 400
+    max_depth: int = 4
+    learning_rate: float = 0.08
+    subsample: float = 0.9
+    colsample_bytree: float = 0.9
+    min_child_weight: float = 1.0
+    reg_lambda: float = 1.0
+    early_stopping_rounds: int = 25
+    threads: int = TRAIN_THREADS
+    seed: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class LightGBMParams:
+    max_rounds: int = 400
+    num_leaves: int = 31
+    learning_rate: float = 0.05
+    min_data_in_leaf: int = 40
+    feature_fraction: float = 0.9
+    bagging_fraction: float = 0.9
+    lambda_l2: float = 1.0
+    early_stopping_rounds: int = 25
+    threads: int = TRAIN_THREADS
+    seed: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class MNLogitParams:
+    l2: float = 1e-3  # on standardized features
+    learning_rate: float = 0.05  # Adam, full batch
+    max_iterations: int = 600
+    patience: int = 30  # iterations without a better validation log loss
+    seed: int = 0
+
+
+FamilyParams = FeedforwardParams | XGBoostParams | LightGBMParams | MNLogitParams
+
+DEFAULT_PARAMS: Mapping[Family, FamilyParams] = {
+    Family.FEEDFORWARD: FeedforwardParams(),
+    Family.XGBOOST: XGBoostParams(),
+    Family.MNLOGIT: MNLogitParams(),
+    Family.LIGHTGBM: LightGBMParams(),
+}
+
+
+def params_for(family: Family, overrides: Mapping[str, Any] | None = None) -> FamilyParams:
+    """The family's defaults with `overrides` applied; an unknown name is a ValueError."""
+    defaults = DEFAULT_PARAMS[family]
+    if not overrides:
+        return defaults
+    known = {f.name for f in dataclasses.fields(defaults)}
+    unknown = set(overrides) - known
+    if unknown:
+        names, allowed = ", ".join(sorted(unknown)), ", ".join(sorted(known))
+        raise ValueError(f"unknown parameter(s) for {family.value}: {names}; known: {allowed}")
+    values = dict(overrides)
+    if "hidden" in values:
+        values["hidden"] = tuple(int(h) for h in values["hidden"])
+    return dataclasses.replace(defaults, **values)
+
+
+def params_to_dict(params: FamilyParams) -> dict[str, Any]:
+    """JSON-ready form (tuples become lists)."""
+    return {k: list(v) if isinstance(v, tuple) else v for k, v in dataclasses.asdict(params).items()}
+
+
+def params_from_dict(family: Family, values: Mapping[str, Any]) -> FamilyParams:
+    """Inverse of params_to_dict, ignoring names the current dataclass no longer has."""
+    known = {f.name for f in dataclasses.fields(DEFAULT_PARAMS[family])}
+    return params_for(family, {k: v for k, v in values.items() if k in known})
