@@ -1,0 +1,195 @@
+"""`make run`: the whole system on one machine, under one supervisor (honcho), learning by itself.
+
+Sets up `data/`, starts Redis (only if none answers on REDIS_URL), gameplay, inference, the
+RQ worker and the scheduler from the Procfile, then, on a fresh store, bootstraps models:
+it plays simulated games against the degraded bot, trains now and promotes, so the bots
+are model-driven within minutes. A second run finds the models and skips the bootstrap.
+Ctrl-C stops every process (honcho sends SIGTERM, then SIGKILL after 5 s).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import secrets
+import sys
+import threading
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+
+from honcho.environ import parse_procfile
+from honcho.manager import Manager
+from honcho.printer import Message
+from redis import Redis
+from redis.exceptions import RedisError
+from rq.job import Job, JobStatus
+
+from services.scheduler import defaults as schedule
+from services.scheduler.enqueue import enqueue
+from services.scheduler.schedule import ScheduledJob
+from services.simulator.mix import parse_mix
+from services.simulator.runner import bot_win_rate, simulate
+from shared.features import FAMILIES, Alias
+from shared.serving_cache import open_cache
+
+ROOT = Path(__file__).resolve().parent.parent
+PROCFILE = ROOT / "Procfile"
+DATA = ROOT / "data"
+GAMEPLAY_URL = "http://127.0.0.1:8000"
+INFERENCE_URL = "http://127.0.0.1:8001"
+REDIS_URL = "redis://127.0.0.1:6379/0"
+BOOTSTRAP_GAMES = 300
+# Mostly human-like players, plus every classic strategy, so the first models see varied habits.
+BOOTSTRAP_MIX = "human:60,random:8,biased:8,constant:4,cycle:4,copy:4,beat_last:4,wsls:4,counter:4"
+READY_TIMEOUT_S = 120.0
+JOB_TIMEOUT_S = 1800.0
+
+Say = Callable[[str], None]
+
+
+def local_environment(data: Path) -> dict[str, str]:
+    """The children's environment: safe local defaults, anything already set in ours wins."""
+    token_file = data / "internal-token"
+    if not token_file.exists():
+        token_file.write_text(secrets.token_urlsafe(24))
+        token_file.chmod(0o600)
+    defaults = {
+        "DATABASE_URL": f"sqlite:///{data / 'rps.db'}",
+        "REDIS_URL": REDIS_URL,
+        "MLFLOW_TRACKING_URI": f"sqlite:///{data / 'mlflow.db'}",
+        "MLFLOW_ARTIFACTS_DIR": str(data / "mlartifacts"),
+        "SERVING_CACHE_DIR": str(data / "serving-cache"),
+        "INFERENCE_URL": INFERENCE_URL,
+        "GAMEPLAY_URL": GAMEPLAY_URL,
+        "INTERNAL_TOKEN": token_file.read_text().strip(),
+        "MLFLOW_DISABLE_TELEMETRY": "true",
+        "PYTHONUNBUFFERED": "1",
+        "OMP_NUM_THREADS": "1",  # 2 shared cores: keep torch/xgboost/lightgbm from oversubscribing
+    }
+    env = {**defaults, **{k: v for k, v in os.environ.items() if k in defaults}}
+    env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"
+    return {**os.environ, **env}
+
+
+def redis_answers(url: str) -> bool:
+    try:
+        return bool(Redis.from_url(url, socket_connect_timeout=0.5).ping())
+    except (RedisError, OSError):
+        return False
+
+
+def redis_command(url: str, data: Path) -> str:
+    """A persistent local redis-server (RQ queues and the stream survive a restart)."""
+    port = Redis.from_url(url).connection_pool.connection_kwargs.get("port", 6379)
+    (data / "redis").mkdir(exist_ok=True)
+    return f"redis-server --port {port} --bind 127.0.0.1 --dir {data / 'redis'} --save 60 1 --appendonly no"
+
+
+def models_exist(env: dict[str, str]) -> bool:
+    """Every family has a Production model in the serving cache."""
+    markers = open_cache(directory=env["SERVING_CACHE_DIR"]).read_all_markers()
+    return all(Alias.PRODUCTION in markers.get(family, {}) for family in FAMILIES)
+
+
+def wait_ready(url: str, timeout_s: float = READY_TIMEOUT_S) -> bool:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(f"{url}/healthz", timeout=2) as response:
+                if response.status == 200:
+                    return True
+        except (urllib.error.URLError, OSError):
+            pass
+        time.sleep(0.5)
+    return False
+
+
+def run_job(redis: Redis, job: ScheduledJob, say: Say) -> bool:
+    """Enqueue a job for the worker and wait for it; True when it finished."""
+    job_id = enqueue(redis, job)
+    if job_id is None:
+        say(f"{job.name}: a scheduled one is already pending; not waiting for it")
+        return False
+    deadline = time.monotonic() + JOB_TIMEOUT_S
+    while time.monotonic() < deadline:
+        status = Job.fetch(job_id, connection=redis).get_status(refresh=True)
+        if status == JobStatus.FINISHED:
+            return True
+        if status in (JobStatus.FAILED, JobStatus.STOPPED, JobStatus.CANCELED):
+            say(f"{job.name} job {job_id} {status}; see the worker's log")
+            return False
+        time.sleep(1)
+    say(f"{job.name} job {job_id} did not finish in {JOB_TIMEOUT_S:.0f} s")
+    return False
+
+
+def bootstrap(env: dict[str, str], games: int, say: Say) -> None:
+    """From an empty store: simulated games against the degraded bot → train → promote."""
+    if not (wait_ready(GAMEPLAY_URL) and wait_ready(INFERENCE_URL)):
+        say("gameplay or inference did not become healthy; no bootstrap")
+        return
+    say(f"play in a browser: {GAMEPLAY_URL}/ui-lite")
+    if models_exist(env):
+        say("models found in the serving cache: continuing with the data in data/ (no bootstrap)")
+        return
+    say(f"no models yet: bootstrapping from {games} simulated games against the degraded bot …")
+    started = time.monotonic()
+    result = asyncio.run(simulate(GAMEPLAY_URL, games, parse_mix(BOOTSTRAP_MIX), concurrency=8, seed=0))
+    say(
+        f"{len(result.records)} games played ({len(result.errors)} failed), degraded bot won "
+        f"{bot_win_rate(result.records):.0%}; training every family now …"
+    )
+    redis = Redis.from_url(env["REDIS_URL"])
+    train = ScheduledJob("train", schedule.TRAIN_JOB, schedule.TRAINING_QUEUE, 0, schedule.TRAIN_TIMEOUT_S)
+    promote = ScheduledJob(
+        "promote", schedule.PROMOTE_JOB, schedule.PROMOTION_QUEUE, 0, schedule.PROMOTE_TIMEOUT_S
+    )
+    if run_job(redis, train, say) and run_job(redis, promote, say):
+        state = (
+            "model-driven"
+            if models_exist(env)
+            else "still degraded (no Production model; see the worker log)"
+        )
+        say(f"bootstrap done in {time.monotonic() - started:.0f} s: bots are {state}")
+    say(f"play in a browser: {GAMEPLAY_URL}/ui-lite")
+
+
+def build_manager(env: dict[str, str], data: Path) -> Manager:
+    manager = Manager()
+    if redis_answers(env["REDIS_URL"]):
+        print(f"run | reusing the Redis that answers at {env['REDIS_URL']}", flush=True)
+    else:
+        manager.add_process("redis", redis_command(env["REDIS_URL"], data), env=env, cwd=str(ROOT))
+    for name, command in parse_procfile(PROCFILE.read_text()).processes.items():
+        manager.add_process(name, command, env=env, cwd=str(ROOT))
+    return manager
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m services.run", description=__doc__)
+    parser.add_argument("--bootstrap-games", type=int, default=BOOTSTRAP_GAMES, help="default %(default)s")
+    parser.add_argument("--no-bootstrap", action="store_true", help="start the processes only")
+    args = parser.parse_args(argv)
+    DATA.mkdir(exist_ok=True)
+    env = local_environment(DATA)
+    os.environ.update({k: env[k] for k in ("REDIS_URL", "SERVING_CACHE_DIR")})
+    manager = build_manager(env, DATA)
+
+    def say(text: str) -> None:
+        manager.events.put(
+            Message(type="line", data=f"{text}\n", time=datetime.now(), name="run", colour=None)
+        )
+
+    if not args.no_bootstrap:
+        threading.Thread(target=bootstrap, args=(env, args.bootstrap_games, say), daemon=True).start()
+    manager.loop()
+    return manager.returncode or 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
