@@ -29,9 +29,8 @@ from redis import Redis
 from redis.exceptions import RedisError
 from rq.job import Job, JobStatus
 
-from services.scheduler import defaults as schedule
 from services.scheduler.enqueue import enqueue
-from services.scheduler.schedule import ScheduledJob
+from services.scheduler.schedule import ScheduledJob, scheduled_job
 from services.simulator.mix import parse_mix
 from services.simulator.runner import bot_win_rate, simulate
 from shared.features import FAMILIES, Alias
@@ -145,11 +144,7 @@ def bootstrap(env: dict[str, str], games: int, say: Say) -> None:
         f"{bot_win_rate(result.records):.0%}; training every family now …"
     )
     redis = Redis.from_url(env["REDIS_URL"])
-    train = ScheduledJob("train", schedule.TRAIN_JOB, schedule.TRAINING_QUEUE, 0, schedule.TRAIN_TIMEOUT_S)
-    promote = ScheduledJob(
-        "promote", schedule.PROMOTE_JOB, schedule.PROMOTION_QUEUE, 0, schedule.PROMOTE_TIMEOUT_S
-    )
-    if run_job(redis, train, say) and run_job(redis, promote, say):
+    if run_job(redis, scheduled_job("train"), say) and run_job(redis, scheduled_job("promote"), say):
         state = (
             "model-driven"
             if models_exist(env)

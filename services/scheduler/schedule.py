@@ -37,3 +37,12 @@ def default_schedule(train_every_s: float, promote_every_s: float) -> tuple[Sche
 def due(jobs: Sequence[ScheduledJob], last_run: Mapping[str, float], now: float) -> list[ScheduledJob]:
     """The jobs whose interval has passed since their last run (never-run jobs are due)."""
     return [j for j in jobs if j.name not in last_run or now - last_run[j.name] >= j.every_s]
+
+
+def scheduled_job(name: str) -> ScheduledJob:
+    """The default schedule's job by name (`train` or `promote`), for enqueueing it now."""
+    jobs = {j.name: j for j in default_schedule(defaults.TRAIN_EVERY_S, defaults.PROMOTE_EVERY_S)}
+    try:
+        return jobs[name]
+    except KeyError:
+        raise ValueError(f"unknown scheduled job {name!r}; known: {', '.join(jobs)}") from None
