@@ -1,0 +1,145 @@
+"""A private local stack for end-to-end tests and benchmarks: real gameplay and inference processes.
+
+Everything lives in one work directory (SQLite event store, MLflow sqlite store and artifacts,
+serving cache); Redis is given. Jobs run through a real RQ worker (`rq worker --burst`).
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+from typing import IO
+
+from redis import Redis
+from rq.job import Job, JobStatus
+
+from services.scheduler import defaults as schedule
+from services.scheduler.enqueue import enqueue
+from services.scheduler.schedule import scheduled_job
+
+ROOT = Path(__file__).resolve().parents[2]
+READY_TIMEOUT_S = 90.0
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+class StackError(RuntimeError):
+    """A process of the stack did not start or a job did not finish; the message points at its log."""
+
+
+class LocalStack:
+    def __init__(self, workdir: Path, redis_url: str) -> None:
+        self.workdir = workdir
+        self.redis_url = redis_url
+        self.gameplay_port, self.inference_port = free_port(), free_port()
+        self.token = secrets.token_urlsafe(16)
+        self.processes: dict[str, subprocess.Popen[bytes]] = {}
+        self.logs: dict[str, IO[bytes]] = {}
+        data = workdir / "data"
+        data.mkdir(parents=True, exist_ok=True)
+        self.env = {
+            **os.environ,
+            "PYTHONPATH": str(ROOT),
+            "DATABASE_URL": f"sqlite:///{data / 'rps.db'}",
+            "REDIS_URL": redis_url,
+            "MLFLOW_TRACKING_URI": f"sqlite:///{data / 'mlflow.db'}",
+            "MLFLOW_ARTIFACTS_DIR": str(data / "mlartifacts"),
+            "SERVING_CACHE_DIR": str(data / "serving-cache"),
+            "INFERENCE_URL": self.inference_url,
+            "GAMEPLAY_URL": self.gameplay_url,
+            "INTERNAL_TOKEN": self.token,
+            "MLFLOW_DISABLE_TELEMETRY": "true",
+            "OMP_NUM_THREADS": "1",
+            "PYTHONUNBUFFERED": "1",
+        }
+
+    @property
+    def gameplay_url(self) -> str:
+        return f"http://127.0.0.1:{self.gameplay_port}"
+
+    @property
+    def inference_url(self) -> str:
+        return f"http://127.0.0.1:{self.inference_port}"
+
+    def _spawn(self, name: str, args: list[str]) -> subprocess.Popen[bytes]:
+        log = (self.workdir / f"{name}.log").open("ab")
+        self.logs[name] = log
+        process = subprocess.Popen(args, cwd=self.workdir, env=self.env, stdout=log, stderr=subprocess.STDOUT)
+        self.processes[name] = process
+        return process
+
+    def start(self) -> None:
+        for name, port in (("inference", self.inference_port), ("gameplay", self.gameplay_port)):
+            self._spawn(
+                name,
+                [
+                    sys.executable,
+                    "-m",
+                    f"services.{name}",
+                    "serve",
+                    "--host",
+                    "127.0.0.1",
+                    "--port",
+                    str(port),
+                ],
+            )
+        for name, url in (("inference", self.inference_url), ("gameplay", self.gameplay_url)):
+            self._wait_healthy(name, url)
+
+    def _wait_healthy(self, name: str, url: str) -> None:
+        deadline = time.monotonic() + READY_TIMEOUT_S
+        while time.monotonic() < deadline:
+            if self.processes[name].poll() is not None:
+                raise StackError(f"{name} exited; see {self.workdir / name}.log:\n{self.log_tail(name)}")
+            try:
+                with urllib.request.urlopen(f"{url}/healthz", timeout=2) as response:
+                    if response.status == 200:
+                        return
+            except (urllib.error.URLError, OSError):
+                pass
+            time.sleep(0.3)
+        raise StackError(f"{name} not healthy in {READY_TIMEOUT_S:.0f} s:\n{self.log_tail(name)}")
+
+    def log_tail(self, name: str, lines: int = 40) -> str:
+        path = self.workdir / f"{name}.log"
+        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:]) if path.exists() else ""
+
+    def run_jobs(self, *names: str, timeout_s: float = 900.0) -> None:
+        """Enqueue `train`/`promote` as the scheduler does, then run a real RQ worker in burst mode."""
+        redis = Redis.from_url(self.redis_url)
+        for name in names:
+            job_id = enqueue(redis, scheduled_job(name))
+            if job_id is None:
+                raise StackError(f"{name}: a previous job is still pending")
+            rq = str(Path(sys.executable).parent / "rq")
+            queues = [schedule.PROMOTION_QUEUE, schedule.TRAINING_QUEUE]
+            worker = self._spawn(
+                f"worker-{name}", [rq, "worker", "--burst", "--url", self.redis_url, *queues]
+            )
+            worker.wait(timeout=timeout_s)
+            job = Job.fetch(job_id, connection=redis)
+            if job.get_status(refresh=True) != JobStatus.FINISHED:
+                raise StackError(f"{name} job {job.get_status()}:\n{self.log_tail(f'worker-{name}', 80)}")
+
+    def stop(self) -> None:
+        for process in self.processes.values():
+            if process.poll() is None:
+                process.terminate()
+        for process in self.processes.values():
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                process.kill()
+        for log in self.logs.values():
+            log.close()
