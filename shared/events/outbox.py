@@ -66,7 +66,6 @@ class OutboxPublisher:
         self.stream = stream
         self.client = aredis.Redis.from_url(redis_url, socket_timeout=2.0, socket_connect_timeout=1.0)
         self._wake = asyncio.Event()
-        self._stopping = False
         self._on_published = on_published
         self._on_error = on_error
         self.connected = False
@@ -91,7 +90,7 @@ class OutboxPublisher:
     async def run(self) -> None:
         """Publish until stopped, backing off while Redis is unreachable."""
         delay = RETRY_MIN_S
-        while not self._stopping:
+        while True:
             try:
                 self._wake.clear()  # before publishing, so an append during it wakes the next pass
                 await self.publish_pending()
@@ -107,7 +106,6 @@ class OutboxPublisher:
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, RETRY_MAX_S)
 
-    async def stop(self) -> None:
-        self._stopping = True
-        self._wake.set()
+    async def close(self) -> None:
+        """Close the Redis connection (cancel the `run` task first); pending events stay in the outbox."""
         await self.client.aclose()

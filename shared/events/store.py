@@ -14,6 +14,7 @@ from shared.events import migrate
 from shared.events.engine import WRITE_OPTION, create_engine
 from shared.events.errors import ConcurrencyError
 from shared.events.projections import apply_events, clear_projections
+from shared.events.queries import ProjectionQueries
 from shared.events.records import Event, EventType, as_utc, dumps, loads, new_event, parse_event_type
 from shared.events.schema import events, ledger, outbox
 
@@ -54,6 +55,7 @@ class EventStore:
     def __init__(self, engine: sa.Engine) -> None:
         self.engine = engine
         self._writer = engine.execution_options(**{WRITE_OPTION: True})
+        self.queries = ProjectionQueries(engine)
         self._max_seq = sa.select(sa.func.max(events.c.seq)).where(
             events.c.aggregate_id == sa.bindparam("aggregate_id")
         )

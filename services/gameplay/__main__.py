@@ -1,0 +1,89 @@
+"""`python -m services.gameplay serve | migrate | rebuild-projections | publish-outbox`."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from services.gameplay.settings import Settings
+
+
+def _serve(args: argparse.Namespace, settings: Settings) -> int:
+    import uvicorn
+
+    from services.gameplay.app import create_app
+
+    uvicorn.run(
+        create_app(settings),
+        host=args.host,
+        port=args.port,
+        loop="uvloop",
+        http="httptools",
+        access_log=False,
+        log_level=args.log_level,
+    )
+    return 0
+
+
+def _migrate(_args: argparse.Namespace, settings: Settings) -> int:
+    from shared.events import EventStore
+
+    store = EventStore.from_url(settings.database_url)
+    print(f"schema up to date at {store.engine.url.render_as_string(hide_password=True)}")
+    store.close()
+    return 0
+
+
+def _rebuild(_args: argparse.Namespace, settings: Settings) -> int:
+    from shared.events import EventStore
+
+    store = EventStore.from_url(settings.database_url)
+    count = store.rebuild_projections()
+    print(f"rebuilt the projections from {count} events")
+    store.close()
+    return 0
+
+
+def _publish(args: argparse.Namespace, settings: Settings) -> int:
+    import redis
+
+    from shared.events import EventStore, publish_pending_sync
+
+    store = EventStore.from_url(settings.database_url)
+    if args.requeue_after is not None:
+        print(f"requeued {store.requeue(args.requeue_after)} events")
+    sent = publish_pending_sync(store, redis.Redis.from_url(settings.redis_url))
+    print(f"published {sent} events to the stream")
+    store.close()
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m services.gameplay", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+    serve = commands.add_parser("serve", help="run the API (uvicorn, uvloop, httptools); migrates first")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--log-level", default="info")
+    serve.set_defaults(run=_serve)
+    commands.add_parser("migrate", help="bring the event store's schema up to date").set_defaults(
+        run=_migrate
+    )
+    commands.add_parser(
+        "rebuild-projections", help="recreate every projection from the event log"
+    ).set_defaults(run=_rebuild)
+    publish = commands.add_parser("publish-outbox", help="publish pending events to the Redis stream now")
+    publish.add_argument(
+        "--requeue-after",
+        type=int,
+        default=None,
+        metavar="POSITION",
+        help="first re-send every event after POSITION",
+    )
+    publish.set_defaults(run=_publish)
+    args = parser.parse_args(argv)
+    return int(args.run(args, Settings()))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,172 @@
+"""A game's state folded from its events, and the events a command produces. Pure: no I/O."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from shared.events import Event, EventType, new_event
+from shared.features import (
+    FIRST_MODEL_ROUND,
+    Move,
+    RoundPoints,
+    Winner,
+    deterministic_round_points,
+    extract_features_stateless,
+    score_round,
+)
+
+
+@dataclass(slots=True)
+class GameState:
+    """What /play needs to know about one game, rebuilt from its events after a restart."""
+
+    game_id: str
+    player_name: str
+    session_id: str
+    policy: str
+    family: str
+    alias: str
+    opening: str
+    is_test: bool
+    ab_enabled: bool
+    last_seq: int = 1
+    rounds: list[dict[str, Any]] = field(default_factory=list)  # RoundPlayed payloads, in order
+    user_moves: list[Move] = field(default_factory=list)
+    bot_moves: list[Move] = field(default_factory=list)
+    points: list[RoundPoints] = field(default_factory=list)
+    user_score: float = 0.0
+    bot_score: float = 0.0
+    winner: Winner | None = None
+    model_version: str | None = None  # that served the last model round
+
+    @property
+    def next_round_no(self) -> int:
+        return len(self.rounds) + 1
+
+    @property
+    def finished(self) -> bool:
+        return self.winner is not None
+
+    def next_points(self) -> RoundPoints:
+        return deterministic_round_points(self.game_id, self.next_round_no)
+
+    def features(self) -> np.ndarray:
+        """The 50 features of the next round."""
+        return extract_features_stateless(self.user_moves, self.bot_moves, self.points, self.next_points())
+
+    def apply(self, event: Event) -> None:
+        if event.type is EventType.ROUND_PLAYED:
+            p = event.payload
+            self.rounds.append(dict(p))
+            self.user_moves.append(Move(p["user_move"]))
+            self.bot_moves.append(Move(p["bot_move"]))
+            self.points.append({Move(k): float(v) for k, v in p["points"].items()})
+            self.user_score, self.bot_score = float(p["user_score"]), float(p["bot_score"])
+            if p.get("model_version") is not None:
+                self.model_version = p["model_version"]
+        elif event.type is EventType.GAME_FINISHED:
+            self.winner = Winner(event.payload["winner"])
+        self.last_seq = event.seq
+
+
+def fold(events: Iterable[Event]) -> GameState | None:
+    """The state of a game from its events (None when it never started)."""
+    state: GameState | None = None
+    for event in events:
+        if event.type is EventType.GAME_STARTED:
+            p = event.payload
+            state = GameState(
+                game_id=event.aggregate_id,
+                player_name=p["player_name"],
+                session_id=p["session_id"],
+                policy=p["policy"],
+                family=p["family"],
+                alias=p["alias"],
+                opening=p["opening"],
+                is_test=bool(p["is_test"]),
+                ab_enabled=bool(p["ab_enabled"]),
+                last_seq=event.seq,
+            )
+        elif state is not None:
+            state.apply(event)
+    return state
+
+
+def game_started(
+    game_id: str,
+    *,
+    player_name: str,
+    session_id: str,
+    policy: str,
+    family: str,
+    alias: str,
+    opening: str,
+    is_test: bool,
+    ab_enabled: bool,
+) -> Event:
+    payload = {
+        "game_id": game_id,
+        "player_name": player_name,
+        "session_id": session_id,
+        "policy": policy,
+        "family": family,
+        "alias": alias,
+        "opening": opening,
+        "is_test": is_test,
+        "ab_enabled": ab_enabled,
+    }
+    return new_event(EventType.GAME_STARTED, game_id, 1, payload)
+
+
+@dataclass(frozen=True, slots=True)
+class BotChoice:
+    move: Move
+    source: str  # opening | model | fallback
+    model_version: str | None
+    predictions: Mapping[str, Any]
+
+
+def round_events(state: GameState, user_move: Move, bot: BotChoice, latency_ms: float) -> list[Event]:
+    """RoundPlayed for the next round, and GameFinished when it ends the game."""
+    round_no = state.next_round_no
+    points = state.next_points()
+    outcome = score_round(user_move, bot.move, points, state.user_score, state.bot_score)
+    payload = {
+        "round_no": round_no,
+        "user_move": user_move.value,
+        "bot_move": bot.move.value,
+        "result": outcome.result.value,
+        "user_delta": outcome.user_delta,
+        "bot_delta": outcome.bot_delta,
+        "user_score": outcome.user_score,
+        "bot_score": outcome.bot_score,
+        "points": {m.value: v for m, v in points.items()},
+        "bot_source": bot.source,
+        "family": state.family,
+        "alias": state.alias,
+        "model_version": bot.model_version,
+        "predictions": dict(bot.predictions),
+        "latency_ms": round(latency_ms, 3),
+    }
+    out = [new_event(EventType.ROUND_PLAYED, state.game_id, state.last_seq + 1, payload)]
+    if outcome.winner is not None:
+        last_version = bot.model_version if bot.model_version is not None else state.model_version
+        finished = {
+            "winner": outcome.winner.value,
+            "user_score": outcome.user_score,
+            "bot_score": outcome.bot_score,
+            "rounds": round_no,
+            "family": state.family,
+            "alias": state.alias,
+            "model_version": last_version,
+        }
+        out.append(new_event(EventType.GAME_FINISHED, state.game_id, state.last_seq + 2, finished))
+    return out
+
+
+def is_model_round(round_no: int) -> bool:
+    return round_no >= FIRST_MODEL_ROUND

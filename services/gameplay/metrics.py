@@ -1,0 +1,32 @@
+"""Gameplay's Prometheus metrics (every one is listed in docs/metrics.md)."""
+
+from __future__ import annotations
+
+from prometheus_client import Counter, Gauge, Histogram
+
+GAMES_STARTED = Counter("rps_gameplay_games_started_total", "Games started", ["policy", "alias"])
+GAMES_FINISHED = Counter("rps_gameplay_games_finished_total", "Games finished", ["policy", "alias", "winner"])
+ROUNDS = Counter(
+    "rps_gameplay_rounds_total", "Rounds played, by where the bot's move came from", ["policy", "bot_source"]
+)
+DEGRADED = Counter(
+    "rps_gameplay_degraded_rounds_total",
+    "Model rounds played in degraded mode (fallback move), by why",
+    ["family", "reason"],
+)
+INFERENCE_SECONDS = Histogram(
+    "rps_gameplay_inference_seconds",
+    "Time of the /predict/batch call as seen by gameplay",
+    buckets=(0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.15, 0.25, 0.5),
+)
+PLAY_SECONDS = Histogram(
+    "rps_gameplay_play_seconds",
+    "Time to handle one /play inside the app (inference hop and append included)",
+    buckets=(0.0005, 0.001, 0.002, 0.003, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25),
+)
+APPEND_CONFLICTS = Counter(
+    "rps_gameplay_append_conflicts_total", "Appends refused because another writer took the round first"
+)
+OUTBOX_PUBLISHED = Counter("rps_gameplay_outbox_published_total", "Events published to the rps:events stream")
+OUTBOX_ERRORS = Counter("rps_gameplay_outbox_errors_total", "Failed attempts to publish to Redis")
+OUTBOX_PENDING = Gauge("rps_gameplay_outbox_pending", "Events appended but not yet on the Redis stream")

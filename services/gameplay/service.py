@@ -1,0 +1,217 @@
+"""Starting and playing games: the commands of the gameplay service, wired to the store and inference."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections import OrderedDict
+from typing import Any
+
+from services.gameplay import metrics
+from services.gameplay.errors import GameFinishedError, GameNotFoundError, RoundConflictError
+from services.gameplay.game import BotChoice, GameState, fold, game_started, round_events
+from services.gameplay.inference import InferenceClient, InferenceUnavailableError
+from services.gameplay.settings import Settings
+from shared.events import ConcurrencyError, EventStore
+from shared.features import (
+    Move,
+    choose_move,
+    choose_opening,
+    deterministic_round_points,
+    fallback_move,
+    get_policy,
+    is_opening_round,
+    opening_move,
+    select_alias,
+)
+from shared.features.openings import OPENINGS_BY_NAME
+
+
+def points_json(points: dict[Move, float]) -> dict[str, float]:
+    return {m.value: v for m, v in points.items()}
+
+
+class GameCache:
+    """Recently used games' state; the store stays the truth (a miss or a conflict re-reads it)."""
+
+    def __init__(self, store: EventStore, capacity: int) -> None:
+        self.store = store
+        self.capacity = capacity
+        self._games: OrderedDict[str, GameState] = OrderedDict()
+
+    def get(self, game_id: str) -> GameState:
+        state = self._games.get(game_id)
+        if state is None:
+            state = fold(self.store.read_aggregate(game_id))
+            if state is None:
+                raise GameNotFoundError(game_id)
+            self.put(state)
+        else:
+            self._games.move_to_end(game_id)
+        return state
+
+    def put(self, state: GameState) -> None:
+        if self.capacity:
+            self._games[state.game_id] = state
+            self._games.move_to_end(state.game_id)
+            while len(self._games) > self.capacity:
+                self._games.popitem(last=False)
+
+    def forget(self, game_id: str) -> None:
+        self._games.pop(game_id, None)
+
+
+class GameService:
+    def __init__(self, settings: Settings, store: EventStore, inference: InferenceClient) -> None:
+        self.settings = settings
+        self.store = store
+        self.inference = inference
+        self.cache = GameCache(store, settings.game_cache_size)
+        self.on_append: list[Any] = []  # callables run after every append (wake the outbox)
+
+    def start_game(
+        self, player_name: str, policy_name: str, session_id: str | None, is_test: bool
+    ) -> GameState:
+        policy = get_policy(policy_name)
+        game_id = uuid.uuid4().hex
+        alias = select_alias(game_id, self.settings.enable_ab_testing, self.settings.ab_split)
+        event = game_started(
+            game_id,
+            player_name=player_name,
+            session_id=session_id or uuid.uuid4().hex,
+            policy=policy.name,
+            family=policy.family.value,
+            alias=alias.value,
+            opening=choose_opening(game_id).name,
+            is_test=is_test,
+            ab_enabled=self.settings.enable_ab_testing,
+        )
+        self.store.append([event])
+        self._appended()
+        state = fold([event])
+        assert state is not None
+        self.cache.put(state)
+        metrics.GAMES_STARTED.labels(policy.name, alias.value).inc()
+        return state
+
+    async def play(self, game_id: str, user_move: Move, round_no: int | None) -> dict[str, Any]:
+        started = time.perf_counter()
+        state = self.cache.get(game_id)
+        replay = self._replayed_round(state, user_move, round_no)
+        if replay is not None:
+            return replay
+        seq_before = state.last_seq
+        bot = await self._bot_move(state)
+        if state.last_seq != seq_before:  # this process recorded the round while we awaited inference
+            return self._after_conflict(game_id, user_move, round_no, state.next_round_no - 1)
+        new_events = round_events(state, user_move, bot, (time.perf_counter() - started) * 1000)
+        try:
+            self.store.append(new_events)
+        except ConcurrencyError:  # another process recorded it
+            return self._after_conflict(game_id, user_move, round_no, new_events[0].payload["round_no"])
+        self._appended()
+        for event in new_events:
+            state.apply(event)
+        payload = new_events[0].payload
+        metrics.ROUNDS.labels(state.policy, payload["bot_source"]).inc()
+        if state.finished:
+            metrics.GAMES_FINISHED.labels(state.policy, state.alias, str(state.winner)).inc()
+        metrics.PLAY_SECONDS.observe(time.perf_counter() - started)
+        return round_response(state, payload)
+
+    def _after_conflict(
+        self, game_id: str, user_move: Move, round_no: int | None, attempted: int
+    ) -> dict[str, Any]:
+        """Another /play recorded this round first: a retry (same round_no and move) gets its answer."""
+        metrics.APPEND_CONFLICTS.inc()
+        self.cache.forget(game_id)
+        state = self.cache.get(game_id)
+        if round_no is not None:
+            replay = self._replayed_round(state, user_move, round_no)
+            if replay is not None:
+                return replay
+        raise RoundConflictError(
+            f"game {game_id!r}: round {attempted} was recorded by another request at the same time; "
+            "read the game and play the next round"
+        )
+
+    def _replayed_round(
+        self, state: GameState, user_move: Move, round_no: int | None
+    ) -> dict[str, Any] | None:
+        """The stored answer of a retried round; raises when the request cannot be played."""
+        if round_no is not None and round_no <= len(state.rounds):
+            stored = state.rounds[round_no - 1]
+            if stored["user_move"] != user_move.value:
+                raise RoundConflictError(
+                    f"game {state.game_id!r}: round {round_no} was already played with "
+                    f"{stored['user_move']!r}, not {user_move.value!r}"
+                )
+            return round_response(state, stored)
+        if state.finished:
+            raise GameFinishedError(state.game_id, str(state.winner))
+        if round_no is not None and round_no != state.next_round_no:
+            raise RoundConflictError(
+                f"game {state.game_id!r}: the next round is {state.next_round_no}, not {round_no}"
+            )
+        return None
+
+    async def _bot_move(self, state: GameState) -> BotChoice:
+        round_no = state.next_round_no
+        if is_opening_round(round_no):
+            move = opening_move(OPENINGS_BY_NAME[state.opening], state.game_id, round_no)
+            return BotChoice(move, "opening", None, {})
+        asked = time.perf_counter()
+        try:
+            answer = await self.inference.predict_batch(state.family, state.features())
+        except InferenceUnavailableError as exc:
+            metrics.DEGRADED.labels(state.family, exc.reason.value).inc()
+            return BotChoice(fallback_move(state.game_id, round_no), "fallback", None, {})
+        finally:
+            metrics.INFERENCE_SECONDS.observe(time.perf_counter() - asked)
+        serving = answer.by_alias.get(state.alias)
+        try:
+            probabilities = {
+                Move(m): float(serving["probabilities"][m]) for m in ("rock", "paper", "scissors")
+            }
+        except (KeyError, TypeError, ValueError):
+            metrics.DEGRADED.labels(state.family, "missing_alias").inc()
+            return BotChoice(fallback_move(state.game_id, round_no), "fallback", None, answer.by_alias)
+        points = state.next_points()
+        move = choose_move(probabilities, points, state.user_score, state.bot_score)
+        version = serving.get("model_version")
+        return BotChoice(move, "model", None if version is None else str(version), answer.by_alias)
+
+    def notify_appended(self) -> None:
+        """Events were appended outside the game commands (e.g. a promotion report)."""
+        self._appended()
+
+    def _appended(self) -> None:
+        for callback in self.on_append:
+            callback()
+
+
+def round_response(state: GameState, payload: dict[str, Any] | Any) -> dict[str, Any]:
+    """The /play answer for one recorded round (RoundPlayed payload) of this game."""
+    round_no = payload["round_no"]
+    finished = state.finished and round_no == len(state.rounds)
+    next_no = None if finished else round_no + 1
+    return {
+        "game_id": state.game_id,
+        "round_no": round_no,
+        "user_move": payload["user_move"],
+        "bot_move": payload["bot_move"],
+        "result": payload["result"],
+        "user_delta": payload["user_delta"],
+        "bot_delta": payload["bot_delta"],
+        "user_score": payload["user_score"],
+        "bot_score": payload["bot_score"],
+        "finished": finished,
+        "winner": str(state.winner) if finished else None,
+        "next_round_no": next_no,
+        "next_round_points": None
+        if next_no is None
+        else points_json(deterministic_round_points(state.game_id, next_no)),
+        "bot_source": payload["bot_source"],
+        "model_alias": payload["alias"],
+        "model_version": payload["model_version"],
+    }

@@ -1,0 +1,104 @@
+"""Projection rows and game state turned into the API's response dicts."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from services.gameplay.game import GameState
+from services.gameplay.service import points_json
+from shared.features import TARGET_POINTS, deterministic_round_points
+
+
+def start_view(state: GameState) -> dict[str, Any]:
+    return {
+        "game_id": state.game_id,
+        "session_id": state.session_id,
+        "player_name": state.player_name,
+        "policy": state.policy,
+        "family": state.family,
+        "model_alias": state.alias,
+        "is_test": state.is_test,
+        "round_no": state.next_round_no,
+        "round_points": points_json(state.next_points()),
+        "user_score": state.user_score,
+        "bot_score": state.bot_score,
+        "target_points": TARGET_POINTS,
+    }
+
+
+def game_view(state: GameState) -> dict[str, Any]:
+    view = start_view(state)
+    finished = state.finished
+    if finished:  # no next round: round_no/round_points describe the last one played
+        view["round_no"] = len(state.rounds)
+        view["round_points"] = points_json(deterministic_round_points(state.game_id, len(state.rounds)))
+    view.update(
+        status="finished" if finished else "active",
+        winner=str(state.winner) if finished else None,
+        next_round_no=None if finished else state.next_round_no,
+        next_round_points=None if finished else view["round_points"],
+        rounds=[round_view(r) for r in state.rounds],
+    )
+    return view
+
+
+def round_view(payload: dict[str, Any]) -> dict[str, Any]:
+    keys = (
+        "round_no",
+        "user_move",
+        "bot_move",
+        "result",
+        "user_delta",
+        "bot_delta",
+        "user_score",
+        "bot_score",
+        "points",
+        "bot_source",
+        "model_version",
+        "predictions",
+    )
+    return {k: payload.get(k) for k in keys}
+
+
+def session_view(data: dict[str, Any]) -> dict[str, Any]:
+    session = data["session"]
+    return {
+        "session_id": session["session_id"],
+        "player_name": session["player_name"],
+        "games_started": session["games_started"],
+        "games_finished": session["games_finished"],
+        "games_won": session["games_won"],
+        "rounds_played": session["rounds_played"],
+        "results": {
+            "win": session["rounds_won"],
+            "lose": session["rounds_lost"],
+            "draw": session["rounds_drawn"],
+        },
+        "games": [
+            {
+                k: g[k]
+                for k in ("game_id", "policy", "status", "winner", "user_score", "bot_score", "rounds_played")
+            }
+            for g in data["games"]
+        ],
+    }
+
+
+def game_stats_view(data: dict[str, Any]) -> dict[str, Any]:
+    game = data["game"]
+    return {
+        "game_id": game["game_id"],
+        "status": game["status"],
+        "rounds_played": game["rounds_played"],
+        "user_score": game["user_score"],
+        "bot_score": game["bot_score"],
+        "winner": game["winner"],
+        "results": data["results"],
+        "user_moves": data["user_moves"],
+    }
+
+
+def evidence_summary(evidence: dict[str, Any]) -> str:
+    """One line for a Grafana table: the top-level scalar evidence as key=value."""
+    parts = [f"{k}={v}" for k, v in evidence.items() if isinstance(v, str | int | float | bool) or v is None]
+    return ", ".join(parts)[:300]

@@ -1,0 +1,106 @@
+"""Reads of the projections (games, rounds, sessions, players, policies) for the gameplay API."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+
+from shared.events.records import as_utc, loads
+from shared.events.schema import PROJECTION_TABLES, games, players, rounds, sessions
+
+
+def _dict(row: sa.Row[Any]) -> dict[str, Any]:
+    out = dict(row._mapping)
+    for key, value in out.items():
+        if isinstance(value, datetime):
+            out[key] = as_utc(value)
+    return out
+
+
+class ProjectionQueries:
+    """Read-only queries on the projections; every method opens its own short connection."""
+
+    def __init__(self, engine: sa.Engine) -> None:
+        self.engine = engine
+
+    def game(self, game_id: str) -> dict[str, Any] | None:
+        with self.engine.connect() as conn:
+            row = conn.execute(sa.select(games).where(games.c.game_id == game_id)).first()
+        return None if row is None else _dict(row)
+
+    def rounds(self, game_id: str) -> list[dict[str, Any]]:
+        query = sa.select(rounds).where(rounds.c.game_id == game_id).order_by(rounds.c.round_no)
+        with self.engine.connect() as conn:
+            out = [_dict(r) for r in conn.execute(query)]
+        for row in out:
+            row["points"] = loads(row["points"])
+            row["predictions"] = loads(row["predictions"])
+        return out
+
+    def game_stats(self, game_id: str) -> dict[str, Any] | None:
+        game = self.game(game_id)
+        if game is None:
+            return None
+        query = (
+            sa.select(rounds.c.result, rounds.c.user_move, sa.func.count().label("n"))
+            .where(rounds.c.game_id == game_id)
+            .group_by(rounds.c.result, rounds.c.user_move)
+        )
+        results = {"win": 0, "lose": 0, "draw": 0}
+        moves = {"rock": 0, "paper": 0, "scissors": 0}
+        with self.engine.connect() as conn:
+            for row in conn.execute(query):
+                results[row.result] += row.n
+                moves[row.user_move] += row.n
+        return {"game": game, "results": results, "user_moves": moves}
+
+    def session(self, session_id: str) -> dict[str, Any] | None:
+        with self.engine.connect() as conn:
+            row = conn.execute(sa.select(sessions).where(sessions.c.session_id == session_id)).first()
+            if row is None:
+                return None
+            game_rows = conn.execute(
+                sa.select(games).where(games.c.session_id == session_id).order_by(games.c.started_at)
+            ).all()
+        return {"session": _dict(row), "games": [_dict(g) for g in game_rows]}
+
+    def leaderboard(self, limit: int) -> list[dict[str, Any]]:
+        query = (
+            sa.select(players)
+            .order_by(
+                players.c.games_won.desc(),
+                (players.c.points_for - players.c.points_against).desc(),
+                players.c.player_name,
+            )
+            .limit(limit)
+        )
+        with self.engine.connect() as conn:
+            return [_dict(r) for r in conn.execute(query)]
+
+    def policy_results(self, since: datetime) -> dict[str, dict[str, int]]:
+        """Finished non-test games per policy since `since`: {policy: {games, bot_wins}}."""
+        query = (
+            sa.select(
+                games.c.policy,
+                sa.func.count().label("games"),
+                sa.func.sum(sa.case((games.c.winner == "bot", 1), else_=0)).label("bot_wins"),
+            )
+            .where(games.c.status == "finished", games.c.is_test.is_(False), games.c.finished_at >= since)
+            .group_by(games.c.policy)
+        )
+        with self.engine.connect() as conn:
+            return {
+                r.policy: {"games": int(r.games), "bot_wins": int(r.bot_wins or 0)}
+                for r in conn.execute(query)
+            }
+
+    def projection_snapshot(self) -> dict[str, list[dict[str, Any]]]:
+        """Every projection row, sorted: to compare live projections with rebuilt ones."""
+        snapshot: dict[str, list[dict[str, Any]]] = {}
+        with self.engine.connect() as conn:
+            for table in PROJECTION_TABLES:
+                keys = list(table.primary_key.columns)
+                snapshot[table.name] = [_dict(r) for r in conn.execute(sa.select(table).order_by(*keys))]
+        return snapshot
