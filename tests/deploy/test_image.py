@@ -1,0 +1,109 @@
+"""The Dockerfile and the commands every deployment runs (no Docker engine needed).
+
+The image cannot be built here; these tests check what can be checked without one:
+every COPY source exists and survives .dockerignore, and every `python -m services.X`
+command used by compose and the manifests exists and accepts the flags it is given.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import importlib.util
+import re
+import subprocess
+import sys
+from functools import cache
+
+import pytest
+import yaml
+
+from tests.deploy.tools import OVERLAYS, REPO, all_containers, objects, pod_spec
+
+DOCKERFILE = (REPO / "Dockerfile").read_text()
+
+
+def _copy_sources() -> list[str]:
+    sources = []
+    for line in DOCKERFILE.splitlines():
+        parts = line.split()
+        if parts[:1] == ["COPY"] and not any(p.startswith("--from") for p in parts):
+            sources += [p for p in parts[1:-1] if not p.startswith("--")]
+    return sources
+
+
+def _ignored(path: str) -> bool:
+    """.dockerignore semantics that matter here: patterns in order, the last match wins."""
+    ignored = False
+    for raw in (REPO / ".dockerignore").read_text().splitlines():
+        pattern = raw.strip()
+        if not pattern or pattern.startswith("#"):
+            continue
+        negate = pattern.startswith("!")
+        pattern = pattern.lstrip("!").rstrip("/")
+        if fnmatch.fnmatch(path.rstrip("/"), pattern):
+            ignored = not negate
+    return ignored
+
+
+def test_every_copy_source_exists_and_is_not_dockerignored() -> None:
+    sources = _copy_sources()
+    assert {"pyproject.toml", "constraints.txt", "shared/", "services/"} <= set(sources)
+    for source in sources:
+        assert (REPO / source).exists(), source
+        assert not _ignored(source), f"{source} is excluded by .dockerignore"
+
+
+def test_image_installs_cpu_torch_and_xgboost_cpu_and_runs_as_non_root() -> None:
+    constraints = (REPO / "constraints.txt").read_text()
+    assert re.search(r"^torch==[\d.]+\+cpu$", constraints, flags=re.MULTILINE)
+    assert "download.pytorch.org/whl/cpu" in DOCKERFILE
+    assert "-c constraints.txt" in DOCKERFILE
+    dependencies = (REPO / "pyproject.toml").read_text()
+    assert '"xgboost-cpu' in dependencies and '"xgboost>' not in dependencies
+    users = re.findall(r"^USER\s+(\S+)", DOCKERFILE, flags=re.MULTILINE)
+    assert users and not users[-1].startswith(("root", "0"))
+
+
+def _python_commands() -> set[tuple[str, ...]]:
+    """Every `python -m ...` command line in docker-compose.yml and the rendered overlays."""
+    commands: set[tuple[str, ...]] = set()
+    compose = yaml.safe_load((REPO / "docker-compose.yml").read_text())
+    for service in compose["services"].values():
+        command = service.get("command")
+        if isinstance(command, list) and command[:1] == ["python"]:
+            commands.add(tuple(command))
+    for overlay in OVERLAYS:
+        for obj in objects(overlay):
+            spec = pod_spec(obj)
+            for container in all_containers(spec) if spec else []:
+                command = container.get("command", [])
+                if command[:1] == ["python"]:
+                    commands.add(tuple(command))
+    return commands
+
+
+def _has_main(module: str) -> bool:
+    try:
+        return importlib.util.find_spec(f"{module}.__main__") is not None
+    except ModuleNotFoundError:
+        return False
+
+
+@cache
+def _help(module: str, subcommand: str | None) -> subprocess.CompletedProcess[str]:
+    args = [sys.executable, "-m", module, *([subcommand] if subcommand else []), "--help"]
+    return subprocess.run(args, capture_output=True, text=True, cwd=REPO, timeout=120)
+
+
+@pytest.mark.parametrize("command", sorted(_python_commands()), ids=" ".join)
+def test_every_deployed_command_exists_and_accepts_its_flags(command: tuple[str, ...]) -> None:
+    assert command[1] == "-m"
+    module = command[2]
+    assert _has_main(module), f"{module} has no __main__ (is the service there yet?)"
+    if len(command) == 3:
+        return  # no arguments to check; `--help` might start a long-running process
+    subcommand = command[3] if not command[3].startswith("-") else None
+    result = _help(module, subcommand)
+    assert result.returncode == 0, f"{' '.join(command)} --help failed:\n{result.stderr[-2000:]}"
+    for flag in (arg.split("=")[0] for arg in command[3:] if arg.startswith("--")):
+        assert flag in result.stdout, f"{module} {subcommand or ''} does not accept {flag}"
