@@ -1,0 +1,16 @@
+"""The inference service: every family × alias in memory, `/predict`, hot reload (DESIGN §4, §6).
+
+    settings.py   Settings (environment variables)
+    slots.py      ModelSlot / ModelSet: what is loaded, as one immutable mapping
+    loader.py     loads a ModelSet: serving cache → MLflow registry → degraded, concurrently
+    registry.py   the MLflow fallback (mlflow imported only there)
+    store.py      holds the current ModelSet, swaps it atomically on reload
+    predictor.py  single-alias and batch prediction on one feature row
+    games.py      game id → alias through gameplay, cached
+    stream.py     reloads on AliasesChanged events from the Redis stream
+    metrics.py    Prometheus metrics (docs/metrics.md, "Inference")
+    errors.py     exception classes and their HTTP status codes
+    routes/       HTTP endpoints; main.py assembles the app
+
+Run it with `python -m services.inference serve [--host H] [--port P]`.
+"""

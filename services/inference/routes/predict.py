@@ -1,0 +1,49 @@
+"""POST /predict (one alias, or a game's alias) and POST /predict/batch (several aliases at once)."""
+
+from __future__ import annotations
+
+import numpy as np
+from fastapi import APIRouter
+from fastapi.responses import Response
+
+from services.inference.deps import ServicesDep
+from services.inference.errors import json_response
+from services.inference.schemas import (
+    BatchPredictRequest,
+    BatchPredictResponse,
+    PredictRequest,
+    PredictResponse,
+)
+
+router = APIRouter(tags=["predict"])
+
+
+@router.post("/predict", response_model=PredictResponse)
+async def predict(body: PredictRequest, services: ServicesDep) -> Response:
+    alias = body.alias if body.alias is not None else await services.games.alias_of(body.game_id or "")
+    x = np.asarray(body.features, dtype=np.float32).reshape(1, -1)
+    answer = services.predictor.predict(services.store.current, body.family, alias, x)
+    return json_response(
+        {
+            "probabilities": answer.probabilities,
+            "family": body.family.value,
+            "alias": alias.value,
+            "model_version": answer.model_version,
+            "source": answer.source.value,
+        }
+    )
+
+
+@router.post("/predict/batch", response_model=BatchPredictResponse)
+async def predict_batch(body: BatchPredictRequest, services: ServicesDep) -> Response:
+    x = np.asarray(body.features, dtype=np.float32).reshape(1, -1)
+    answers = services.predictor.predict_batch(services.store.current, body.family, x, body.aliases)
+    predictions = {
+        alias.value: {
+            "probabilities": a.probabilities,
+            "model_version": a.model_version,
+            "source": a.source.value,
+        }
+        for alias, a in answers.items()
+    }
+    return json_response({"family": body.family.value, "predictions": predictions})

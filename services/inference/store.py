@@ -1,0 +1,86 @@
+"""Holds the current ModelSet and replaces it whole: requests read one reference, never a half-built set."""
+
+from __future__ import annotations
+
+import asyncio
+import gc
+import logging
+import time
+from datetime import UTC, datetime
+from enum import StrEnum
+
+from services.inference.loader import ModelLoader
+from services.inference.metrics import InferenceMetrics
+from services.inference.slots import ModelSet, SlotStatus
+
+log = logging.getLogger(__name__)
+
+
+class ReloadTrigger(StrEnum):
+    STARTUP = "startup"
+    API = "api"
+    EVENT = "event"
+
+
+class ModelStore:
+    """`current` is the only shared state: reloads build a new ModelSet beside it, then assign it."""
+
+    def __init__(self, loader: ModelLoader, metrics: InferenceMetrics, freeze_gc: bool = False) -> None:
+        self.loader = loader
+        self.freeze_gc = freeze_gc
+        self.metrics = metrics
+        self.current = ModelSet.pending(created_at=_now())
+        self.ready = False  # every alias loaded or its fallback decided
+        self._lock = asyncio.Lock()
+
+    async def reload(self, trigger: ReloadTrigger) -> ModelSet:
+        """Load what the sources say now (one reload at a time), then swap it in atomically."""
+        async with self._lock:
+            previous = self.current
+            started = time.perf_counter()
+            try:
+                new = await asyncio.to_thread(self.loader.load, previous, previous.generation + 1)
+            except Exception:
+                self.metrics.reloads.labels(trigger.value, "error").inc()
+                log.exception("model reload (%s) failed; keeping generation %d", trigger, previous.generation)
+                raise
+            self.current = new  # the swap: one reference assignment
+            self.metrics.reloads.labels(trigger.value, "ok").inc()
+            self.metrics.reload_seconds.labels(trigger.value).observe(time.perf_counter() - started)
+            self._publish_gauges(new)
+            self._log_changes(previous, new, trigger)
+            if not self.ready:
+                self.ready = True
+            if self.freeze_gc and trigger is ReloadTrigger.STARTUP:
+                # Start-up objects live for the process: keep the collector from walking them again.
+                gc.collect()
+                gc.freeze()
+            return new
+
+    def _publish_gauges(self, models: ModelSet) -> None:
+        for slot in models:
+            labels = (slot.family.value, slot.alias.value)
+            self.metrics.model_loaded.labels(*labels).set(1 if slot.model is not None else 0)
+            self.metrics.model_version.labels(*labels).set(slot.version if slot.version is not None else -1)
+
+    @staticmethod
+    def _log_changes(previous: ModelSet, new: ModelSet, trigger: ReloadTrigger) -> None:
+        for slot in new:
+            before = previous.slot(slot.family, slot.alias)
+            if (before.version, before.source, before.status) != (slot.version, slot.source, slot.status):
+                level = logging.INFO if slot.status is SlotStatus.LOADED else logging.WARNING
+                log.log(
+                    level,
+                    "%s@%s: %s v%s (%s)%s [%s]",
+                    slot.family.value,
+                    slot.alias.value,
+                    slot.status.value,
+                    slot.version,
+                    slot.source.value,
+                    f": {slot.error}" if slot.error else "",
+                    trigger.value,
+                )
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="milliseconds")
