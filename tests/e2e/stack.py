@@ -79,23 +79,14 @@ class LocalStack:
         self.processes[name] = process
         return process
 
-    def start(self) -> None:
-        for name, port in (("inference", self.inference_port), ("gameplay", self.gameplay_port)):
-            self._spawn(
-                name,
-                [
-                    sys.executable,
-                    "-m",
-                    f"services.{name}",
-                    "serve",
-                    "--host",
-                    "127.0.0.1",
-                    "--port",
-                    str(port),
-                ],
-            )
-        for name, url in (("inference", self.inference_url), ("gameplay", self.gameplay_url)):
-            self._wait_healthy(name, url)
+    def start(self, services: tuple[str, ...] = ("inference", "gameplay")) -> None:
+        """Start the services (inference first: gameplay asks it for every model round)."""
+        ports = {"inference": self.inference_port, "gameplay": self.gameplay_port}
+        for name in services:
+            command = ["-m", f"services.{name}", "serve", "--host", "127.0.0.1", "--port", str(ports[name])]
+            self._spawn(name, [sys.executable, *command])
+        for name in services:
+            self._wait_healthy(name, f"http://127.0.0.1:{ports[name]}")
 
     def _wait_healthy(self, name: str, url: str) -> None:
         deadline = time.monotonic() + READY_TIMEOUT_S
