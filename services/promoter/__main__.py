@@ -1,0 +1,79 @@
+"""`python -m services.promoter promote|rollback|evidence`: the promoter's command line."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+
+from services.promoter.apply import registry_aliases
+from services.promoter.decision import RollbackImpossibleError
+from services.promoter.jobs import JOB_TIMEOUT_S, QUEUE, open_edges, open_store, promote_job, rollback_job
+from services.promoter.ledger import FamilyHistory
+from services.promoter.settings import Settings
+from services.promoter.source import load_changes, load_evidence
+from services.promoter.table import evidence_table
+from shared.features import FAMILIES, Family
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m services.promoter", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+    promote = commands.add_parser("promote", help="run a promotion cycle (now, or enqueue it on RQ)")
+    promote.add_argument("--family", choices=[f.value for f in FAMILIES], help="one family (default: all)")
+    when = promote.add_mutually_exclusive_group()
+    when.add_argument("--now", action="store_true", help="run in this process (the default)")
+    when.add_argument("--enqueue", action="store_true", help=f"enqueue on the RQ queue '{QUEUE}' (REDIS_URL)")
+    rollback = commands.add_parser("rollback", help="restore the previous Production of a family")
+    rollback.add_argument("--family", required=True, choices=[f.value for f in FAMILIES])
+    evidence = commands.add_parser("evidence", help="print the evidence of every aliased version")
+    evidence.add_argument("--family", choices=[f.value for f in FAMILIES], help="one family (default: all)")
+    return parser
+
+
+def _enqueue(family: str | None) -> str:
+    import redis
+    from rq import Queue
+
+    queue = Queue(QUEUE, connection=redis.Redis.from_url(Settings().redis_url))
+    job = queue.enqueue("services.promoter.jobs.promote_job", family, job_timeout=JOB_TIMEOUT_S)
+    return str(job.id)
+
+
+def _evidence(family: str | None) -> str:
+    settings = Settings()
+    store = open_store(settings)
+    try:
+        evidence = load_evidence(store)
+        edges = open_edges(settings)
+        families = FAMILIES if family is None else (Family(family),)
+        blocks = []
+        for fam in families:
+            history = FamilyHistory.of(load_changes(store, fam))
+            blocks.append(evidence_table(fam, registry_aliases(edges.client, fam), evidence, history))
+        return "\n\n".join(blocks)
+    finally:
+        store.close()
+
+
+def main(argv: list[str] | None = None) -> int:
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    args = _parser().parse_args(argv)
+    if args.command == "promote" and args.enqueue:
+        print(f"enqueued promotion job {_enqueue(args.family)} on queue '{QUEUE}'")
+    elif args.command == "promote":
+        print(json.dumps(promote_job(args.family), indent=2))
+    elif args.command == "rollback":
+        try:
+            print(json.dumps(rollback_job(args.family), indent=2))
+        except RollbackImpossibleError as exc:
+            print(f"rollback refused: {exc}", file=sys.stderr)
+            return 2
+    else:
+        print(_evidence(args.family))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

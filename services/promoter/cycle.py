@@ -1,0 +1,113 @@
+"""One promotion cycle over the families, and a rollback: the event store and the edges wired together."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from mlflow.exceptions import MlflowException
+
+from services.promoter.apply import Edges, apply_decision, recover, registry_aliases
+from services.promoter.decision import DEFAULT_RULE, Decision, Rule, decide, plan_rollback
+from services.promoter.evidence import Evidence
+from services.promoter.ledger import FamilyHistory, alias_map_json
+from services.promoter.source import load_changes, load_evidence, record_decision
+from shared.events import EventStore, EventStoreError
+from shared.features import FAMILIES, Family
+from shared.registry import RegistryError
+from shared.serving_cache import ServingCacheError
+
+log = logging.getLogger(__name__)
+
+# Failures of one family's edges: reported, and the other families still get their cycle.
+EDGE_ERRORS = (RegistryError, ServingCacheError, EventStoreError, MlflowException)
+
+
+@dataclass(slots=True)
+class FamilyOutcome:
+    family: Family
+    decision: Decision | None = None
+    position: int | None = None
+    repaired: list[str] = field(default_factory=list)
+    games_since_pair_change: dict[str, int] = field(default_factory=dict)
+    error: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        d = self.decision
+        return {
+            "family": self.family.value,
+            "action": None if d is None else d.action.value,
+            "reason": self.error or ("no registered versions" if d is None else d.reason),
+            "posterior": None if d is None else d.posterior,
+            "before": None if d is None else alias_map_json(d.before),
+            "after": None if d is None else alias_map_json(d.after),
+            "ledger_position": self.position,
+            "repaired": self.repaired,
+            "games_since_pair_change": self.games_since_pair_change,
+            "error": self.error,
+        }
+
+
+@dataclass(slots=True)
+class CycleReport:
+    started_at: datetime
+    log_position: int
+    outcomes: list[FamilyOutcome]
+    evidence: Evidence | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "started_at": self.started_at.isoformat(),
+            "log_position": self.log_position,
+            "families": [o.to_json() for o in self.outcomes],
+        }
+
+
+def _family_cycle(
+    store: EventStore, edges: Edges, family: Family, evidence: Evidence, rule: Rule
+) -> FamilyOutcome:
+    outcome = FamilyOutcome(family)
+    history = FamilyHistory.of(load_changes(store, family))
+    outcome.repaired = recover(edges, family, history)
+    aliases = registry_aliases(edges.client, family)
+    if all(v is None for v in aliases.values()):
+        return outcome  # nothing registered yet: no decision, no ledger entry
+    decision = decide(family, aliases, evidence, history, rule)
+    outcome.decision = decision
+    outcome.games_since_pair_change = {
+        alias.value: evidence.get(family, version).game_tally(history.last_pair_change).total
+        for alias, version in aliases.items()
+        if version is not None
+    }
+    outcome.position = apply_decision(lambda d: record_decision(store, d), edges, decision)
+    return outcome
+
+
+def run_cycle(
+    store: EventStore, edges: Edges, families: Iterable[Family] = FAMILIES, rule: Rule = DEFAULT_RULE
+) -> CycleReport:
+    """Recover, decide and apply for each family; one family's failing edge does not stop the others."""
+    started = datetime.now(UTC)
+    evidence = load_evidence(store)
+    outcomes = []
+    for family in families:
+        try:
+            outcomes.append(_family_cycle(store, edges, family, evidence, rule))
+        except EDGE_ERRORS as exc:
+            log.exception("promotion cycle of %s failed", family)
+            outcomes.append(FamilyOutcome(family, error=f"{type(exc).__name__}: {exc}"))
+    return CycleReport(started, evidence.last_position, outcomes, evidence)
+
+
+def run_rollback(store: EventStore, edges: Edges, family: Family) -> FamilyOutcome:
+    """Restore the previous Production of `family` (RollbackImpossibleError when there is none)."""
+    changes = load_changes(store, family)
+    outcome = FamilyOutcome(family)
+    outcome.repaired = recover(edges, family, FamilyHistory.of(changes))
+    decision = plan_rollback(family, registry_aliases(edges.client, family), changes)
+    outcome.decision = decision
+    outcome.position = apply_decision(lambda d: record_decision(store, d), edges, decision)
+    return outcome

@@ -1,0 +1,124 @@
+"""The promotion ledger: `AliasesChanged` events read back as entries. Pure."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+from shared.features import ALIASES, Alias, Family
+
+ALIASES_CHANGED = "AliasesChanged"
+
+# Which version each alias points at; None when the alias is unset.
+AliasMap = dict[Alias, int | None]
+
+
+class Action(StrEnum):
+    """The kind of an `AliasesChanged` entry (docs/architecture.md)."""
+
+    REGISTER = "register"
+    PROMOTE = "promote"
+    REORDER = "reorder"
+    RETAIN = "retain"
+    INSUFFICIENT_DATA = "insufficient_data"
+    ROLLBACK = "rollback"
+
+
+@dataclass(frozen=True, slots=True)
+class AliasChange:
+    """One `AliasesChanged` event of a family (a ledger entry), typed, with its log position."""
+
+    position: int
+    family: Family
+    action: Action
+    before: AliasMap
+    after: AliasMap
+    reason: str = ""
+    evidence: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def changed(self) -> tuple[Alias, ...]:
+        return tuple(a for a in ALIASES if self.before.get(a) != self.after.get(a))
+
+    @property
+    def touches_serving_pair(self) -> bool:
+        """Whether Production or B points elsewhere afterwards (this starts a cooldown)."""
+        return any(a in (Alias.PRODUCTION, Alias.B) for a in self.changed)
+
+
+def alias_map(raw: Mapping[str, Any] | None) -> AliasMap:
+    """An AliasMap from JSON; every alias present, unknown keys ignored."""
+    raw = raw or {}
+    return {a: (None if raw.get(a.value) is None else int(raw[a.value])) for a in ALIASES}
+
+
+def alias_map_json(aliases: AliasMap) -> dict[str, int | None]:
+    return {a.value: aliases.get(a) for a in ALIASES}
+
+
+def change_from_row(
+    position: int,
+    family: str,
+    action: str,
+    before: Mapping[str, Any] | None,
+    after: Mapping[str, Any] | None,
+    reason: str = "",
+    evidence: Mapping[str, Any] | None = None,
+) -> AliasChange:
+    """An AliasChange from a ledger row or an `AliasesChanged` payload's fields."""
+    return AliasChange(
+        position=position,
+        family=Family(family),
+        action=Action(action),
+        before=alias_map(before),
+        after=alias_map(after),
+        reason=reason,
+        evidence=evidence or {},
+    )
+
+
+def change_payload(entry: AliasChange) -> dict[str, Any]:
+    """The `AliasesChanged` payload of an entry."""
+    return {
+        "family": entry.family.value,
+        "action": entry.action.value,
+        "before": alias_map_json(entry.before),
+        "after": alias_map_json(entry.after),
+        "evidence": dict(entry.evidence),
+        "reason": entry.reason,
+    }
+
+
+@dataclass(frozen=True, slots=True)
+class FamilyHistory:
+    """What the decision needs from one family's ledger."""
+
+    last_pair_change: int = 0  # log position of the last entry moving Production or B
+    last_rollback: int = 0  # log position of the last rollback
+    last_change: AliasChange | None = None  # the last entry that moved any alias
+
+    @classmethod
+    def of(cls, entries: Iterable[AliasChange]) -> FamilyHistory:
+        """From one family's entries, oldest first."""
+        pair = rollback = 0
+        last: AliasChange | None = None
+        for entry in entries:
+            if entry.changed:
+                last = entry
+            if entry.touches_serving_pair:
+                pair = entry.position
+            if entry.action is Action.ROLLBACK:
+                rollback = entry.position
+        return cls(pair, rollback, last)
+
+
+def previous_production(entries: Iterable[AliasChange]) -> int | None:
+    """The Production version before the last entry that replaced it (promote or rollback)."""
+    previous: int | None = None
+    for entry in entries:
+        before, after = entry.before.get(Alias.PRODUCTION), entry.after.get(Alias.PRODUCTION)
+        if before is not None and before != after:
+            previous = before
+    return previous

@@ -1,0 +1,103 @@
+"""Game events as gameplay writes them (docs/architecture.md, "Events"), scored by the real core."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from shared.events import Event, EventType, new_event
+from shared.features import Family, Move, deterministic_round_points, score_round
+
+Predictions = Mapping[str, Mapping[str, Any]]
+
+
+def prediction(
+    version: int | None, rock: float, paper: float, scissors: float, source: str = "cache"
+) -> dict:
+    return {
+        "model_version": version,
+        "probabilities": {"rock": rock, "paper": paper, "scissors": scissors},
+        "source": source,
+    }
+
+
+@dataclass
+class GameLog:
+    """Builds one game's events; `positions` numbers them like the store's global order."""
+
+    game_id: str
+    family: Family
+    alias: str
+    version: int | None
+    is_test: bool = False
+    events: list[Event] = field(default_factory=list)
+    user_score: float = 0.0
+    bot_score: float = 0.0
+    rounds: int = 0
+
+    def start(self) -> GameLog:
+        payload = {
+            "game_id": self.game_id,
+            "player_name": "p",
+            "session_id": "s",
+            "policy": "forrest",
+            "family": self.family.value,
+            "alias": self.alias,
+            "opening": "toolbox",
+            "is_test": self.is_test,
+            "ab_enabled": True,
+        }
+        self.events.append(new_event(EventType.GAME_STARTED, self.game_id, 1, payload))
+        return self
+
+    def round(self, user: Move, bot: Move, predictions: Predictions | None = None) -> GameLog:
+        self.rounds += 1
+        points = deterministic_round_points(self.game_id, self.rounds)
+        outcome = score_round(user, bot, points, self.user_score, self.bot_score)
+        self.user_score, self.bot_score = outcome.user_score, outcome.bot_score
+        payload = {
+            "round_no": self.rounds,
+            "user_move": user.value,
+            "bot_move": bot.value,
+            "result": outcome.result.value,
+            "user_delta": outcome.user_delta,
+            "bot_delta": outcome.bot_delta,
+            "user_score": outcome.user_score,
+            "bot_score": outcome.bot_score,
+            "points": {m.value: v for m, v in points.items()},
+            "bot_source": "model" if predictions else "opening",
+            "family": self.family.value,
+            "alias": self.alias,
+            "model_version": self.version,
+            "predictions": dict(predictions or {}),
+            "latency_ms": 1.0,
+        }
+        self.events.append(new_event(EventType.ROUND_PLAYED, self.game_id, len(self.events) + 1, payload))
+        return self
+
+    def finish(self, winner: str) -> GameLog:
+        payload = {
+            "winner": winner,
+            "user_score": self.user_score,
+            "bot_score": self.bot_score,
+            "rounds": self.rounds,
+            "family": self.family.value,
+            "alias": self.alias,
+            "model_version": self.version,
+        }
+        self.events.append(new_event(EventType.GAME_FINISHED, self.game_id, len(self.events) + 1, payload))
+        return self
+
+
+def positioned(games: Sequence[GameLog], start: int = 0) -> list[Event]:
+    """Every game's events one game after another, with positions start+1, start+2, ..."""
+    events = [e for g in games for e in g.events]
+    return [e.with_position(start + i) for i, e in enumerate(events, start=1)]
+
+
+def finished_game(
+    game_id: str, family: Family, alias: str, version: int | None, winner: str, is_test: bool = False
+) -> GameLog:
+    """A short game (one round) with the given winner, enough for game-level evidence."""
+    return GameLog(game_id, family, alias, version, is_test).start().finish(winner)

@@ -1,0 +1,84 @@
+"""Evidence per version folded from game events."""
+
+from __future__ import annotations
+
+from services.promoter.evidence import collect_evidence
+from shared.features import Family, Move
+from tests.promoter.builders import GameLog, finished_game, positioned, prediction
+
+FAM = Family.XGBOOST
+
+
+def test_games_count_for_the_version_that_served_whatever_its_slot() -> None:
+    games = [
+        finished_game("g1", FAM, "B", 7, "bot"),
+        finished_game("g2", FAM, "B", 7, "user"),
+        finished_game("g3", FAM, "Production", 7, "bot"),  # after a swap: same version, other slot
+        finished_game("g4", FAM, "Production", 3, "user"),
+    ]
+    evidence = collect_evidence(positioned(games))
+    assert evidence.get(FAM, 7).game_tally().wins == 2
+    assert evidence.get(FAM, 7).game_tally().losses == 1
+    assert evidence.get(FAM, 3).game_tally().losses == 1
+
+
+def test_test_games_fallback_games_and_other_families_are_kept_apart() -> None:
+    games = [
+        finished_game("t1", FAM, "Production", 3, "bot", is_test=True),
+        finished_game("f1", FAM, "Production", None, "bot"),
+        finished_game("o1", Family.LIGHTGBM, "Production", 3, "bot"),
+    ]
+    evidence = collect_evidence(positioned(games))
+    assert evidence.get(FAM, 3).game_tally().total == 0
+    assert evidence.get(Family.LIGHTGBM, 3).game_tally().wins == 1
+
+
+def test_game_tally_since_counts_only_games_started_after_a_position() -> None:
+    games = [finished_game(f"g{i}", FAM, "B", 7, "bot") for i in range(4)]
+    events = positioned(games)  # each game: start at 1, 3, 5, 7
+    evidence = collect_evidence(events)
+    assert evidence.get(FAM, 7).game_tally(since=4).total == 2
+    assert evidence.last_position == 8
+
+
+def test_shadow_rounds_are_replayed_through_the_policy() -> None:
+    # The player plays rock. A model sure of rock makes the policy play paper (would win);
+    # one sure of scissors plays rock (draw); one sure of paper plays scissors (would lose).
+    game = GameLog("r1", FAM, "Production", 1).start()
+    game.round(
+        Move.ROCK,
+        Move.PAPER,
+        {
+            "Production": prediction(1, 0.98, 0.01, 0.01),
+            "B": prediction(2, 0.01, 0.01, 0.98),
+            "shadow1": prediction(3, 0.01, 0.98, 0.01),
+            "shadow2": prediction(3, 0.01, 0.98, 0.01),  # same version twice: scored once
+        },
+    )
+    evidence = collect_evidence(positioned([game]))
+    v1, v2, v3 = (evidence.get(FAM, v) for v in (1, 2, 3))
+    assert (v1.rounds, v1.correct, v1.would_win, v1.would_lose, v1.would_draw) == (1, 1, 1, 0, 0)
+    assert (v2.rounds, v2.correct, v2.would_win, v2.would_lose, v2.would_draw) == (1, 0, 0, 0, 1)
+    assert (v3.rounds, v3.correct, v3.would_win, v3.would_lose, v3.would_draw) == (1, 0, 0, 1, 0)
+
+
+def test_replay_uses_the_score_before_the_round() -> None:
+    # Bot at 7.5 before this round and 9.3 after it: with the score before, the policy plays
+    # scissors (beats the player's paper); with the score after it would play rock and lose.
+    game = GameLog("s1", FAM, "Production", 1).start()
+    while game.bot_score < 7.0:
+        game.round(Move.SCISSORS, Move.ROCK)
+    assert game.bot_score == 7.5
+    game.round(Move.PAPER, Move.SCISSORS, {"Production": prediction(1, 0.1, 0.3, 0.6)})
+    assert game.bot_score == 9.3
+    record = collect_evidence(positioned([game])).get(FAM, 1)
+    assert (record.rounds, record.would_win, record.would_lose) == (1, 1, 0)
+
+
+def test_fallback_predictions_and_test_games_are_not_scored() -> None:
+    game = GameLog("x1", FAM, "Production", 1).start()
+    game.round(Move.ROCK, Move.PAPER, {"Production": prediction(1, 0.9, 0.05, 0.05, source="fallback")})
+    test_game = GameLog("x2", FAM, "Production", 1, is_test=True).start()
+    test_game.round(Move.ROCK, Move.PAPER, {"Production": prediction(1, 0.9, 0.05, 0.05)})
+    evidence = collect_evidence(positioned([game, test_game]))
+    assert evidence.get(FAM, 1).rounds == 0
