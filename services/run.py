@@ -39,8 +39,7 @@ from shared.serving_cache import open_cache
 ROOT = Path(__file__).resolve().parent.parent
 PROCFILE = ROOT / "Procfile"
 DATA = ROOT / "data"
-GAMEPLAY_URL = "http://127.0.0.1:8000"
-INFERENCE_URL = "http://127.0.0.1:8001"
+GAMEPLAY_PORT, INFERENCE_PORT = "8000", "8001"
 REDIS_URL = "redis://127.0.0.1:6379/0"
 BOOTSTRAP_GAMES = 300
 # Mostly human-like players, plus every classic strategy, so the first models see varied habits.
@@ -57,14 +56,18 @@ def local_environment(data: Path) -> dict[str, str]:
     if not token_file.exists():
         token_file.write_text(secrets.token_urlsafe(24))
         token_file.chmod(0o600)
+    gameplay_port = os.environ.get("GAMEPLAY_PORT", GAMEPLAY_PORT)
+    inference_port = os.environ.get("INFERENCE_PORT", INFERENCE_PORT)
     defaults = {
+        "GAMEPLAY_PORT": gameplay_port,
+        "INFERENCE_PORT": inference_port,
         "DATABASE_URL": f"sqlite:///{data / 'rps.db'}",
         "REDIS_URL": REDIS_URL,
         "MLFLOW_TRACKING_URI": f"sqlite:///{data / 'mlflow.db'}",
         "MLFLOW_ARTIFACTS_DIR": str(data / "mlartifacts"),
         "SERVING_CACHE_DIR": str(data / "serving-cache"),
-        "INFERENCE_URL": INFERENCE_URL,
-        "GAMEPLAY_URL": GAMEPLAY_URL,
+        "INFERENCE_URL": f"http://127.0.0.1:{inference_port}",
+        "GAMEPLAY_URL": f"http://127.0.0.1:{gameplay_port}",
         "INTERNAL_TOKEN": token_file.read_text().strip(),
         "MLFLOW_DISABLE_TELEMETRY": "true",
         "PYTHONUNBUFFERED": "1",
@@ -129,16 +132,17 @@ def run_job(redis: Redis, job: ScheduledJob, say: Say) -> bool:
 
 def bootstrap(env: dict[str, str], games: int, say: Say) -> None:
     """From an empty store: simulated games against the degraded bot → train → promote."""
-    if not (wait_ready(GAMEPLAY_URL) and wait_ready(INFERENCE_URL)):
+    gameplay_url = env["GAMEPLAY_URL"]
+    if not (wait_ready(gameplay_url) and wait_ready(env["INFERENCE_URL"])):
         say("gameplay or inference did not become healthy; no bootstrap")
         return
-    say(f"play in a browser: {GAMEPLAY_URL}/ui-lite")
+    say(f"play in a browser: {gameplay_url}/ui-lite")
     if models_exist(env):
         say("models found in the serving cache: continuing with the data in data/ (no bootstrap)")
         return
     say(f"no models yet: bootstrapping from {games} simulated games against the degraded bot …")
     started = time.monotonic()
-    result = asyncio.run(simulate(GAMEPLAY_URL, games, parse_mix(BOOTSTRAP_MIX), concurrency=8, seed=0))
+    result = asyncio.run(simulate(gameplay_url, games, parse_mix(BOOTSTRAP_MIX), concurrency=8, seed=0))
     say(
         f"{len(result.records)} games played ({len(result.errors)} failed), degraded bot won "
         f"{bot_win_rate(result.records):.0%}; training every family now …"
@@ -151,7 +155,7 @@ def bootstrap(env: dict[str, str], games: int, say: Say) -> None:
             else "still degraded (no Production model; see the worker log)"
         )
         say(f"bootstrap done in {time.monotonic() - started:.0f} s: bots are {state}")
-    say(f"play in a browser: {GAMEPLAY_URL}/ui-lite")
+    say(f"play in a browser: {gameplay_url}/ui-lite")
 
 
 def build_manager(env: dict[str, str], data: Path) -> Manager:
@@ -169,11 +173,12 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m services.run", description=__doc__)
     parser.add_argument("--bootstrap-games", type=int, default=BOOTSTRAP_GAMES, help="default %(default)s")
     parser.add_argument("--no-bootstrap", action="store_true", help="start the processes only")
+    parser.add_argument("--data-dir", type=Path, default=DATA, help="local state (default: %(default)s)")
     args = parser.parse_args(argv)
-    DATA.mkdir(exist_ok=True)
-    env = local_environment(DATA)
-    os.environ.update({k: env[k] for k in ("REDIS_URL", "SERVING_CACHE_DIR")})
-    manager = build_manager(env, DATA)
+    data = args.data_dir.resolve()
+    data.mkdir(parents=True, exist_ok=True)
+    env = local_environment(data)
+    manager = build_manager(env, data)
 
     def say(text: str) -> None:
         manager.events.put(
@@ -183,7 +188,8 @@ def main(argv: list[str] | None = None) -> int:
     if not args.no_bootstrap:
         threading.Thread(target=bootstrap, args=(env, args.bootstrap_games, say), daemon=True).start()
     manager.loop()
-    return manager.returncode or 0
+    # Ctrl-C (or SIGTERM) is the normal way to stop: honcho reports it as 130 (143).
+    return 0 if manager.returncode in (None, 0, 130, 143) else manager.returncode
 
 
 if __name__ == "__main__":

@@ -1,0 +1,82 @@
+"""`make run` (services/run.py): one supervisor that starts every process and stops them all on Ctrl-C."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from services.run import models_exist
+from shared.features import FAMILIES, FEATURE_CONTRACT_HASH, SERVING_ALIASES
+from shared.serving_cache import open_cache
+from tests.conftest import free_port, wait_for_port
+from tests.e2e.stack import ROOT
+
+pytestmark = pytest.mark.slow
+
+
+def healthy(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(f"{url}/healthz", timeout=2) as response:
+            return response.status == 200
+    except OSError:
+        return False
+
+
+def test_run_starts_everything_with_its_own_redis_and_ctrl_c_stops_it(tmp_path: Path) -> None:
+    gameplay, inference, redis = free_port(), free_port(), free_port()
+    env = {
+        **os.environ,
+        "GAMEPLAY_PORT": str(gameplay),
+        "INFERENCE_PORT": str(inference),
+        "REDIS_URL": f"redis://127.0.0.1:{redis}/0",  # nothing answers there: run.py starts redis-server
+    }
+    log = (tmp_path / "run.log").open("wb")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "services.run", "--data-dir", str(tmp_path / "data"), "--no-bootstrap"],
+        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 90
+        while not (healthy(f"http://127.0.0.1:{gameplay}") and healthy(f"http://127.0.0.1:{inference}")):
+            assert process.poll() is None, (tmp_path / "run.log").read_text()
+            assert time.monotonic() < deadline, (tmp_path / "run.log").read_text()
+            time.sleep(0.5)
+        assert wait_for_port(redis, timeout=5)
+        with urllib.request.urlopen(f"http://127.0.0.1:{gameplay}/policies", timeout=5) as response:
+            assert json.load(response)
+        assert (tmp_path / "data" / "internal-token").exists()
+    finally:
+        process.send_signal(signal.SIGINT)
+        code = process.wait(timeout=30)
+        log.close()
+    output = (tmp_path / "run.log").read_text()
+    assert code == 0, output
+    for name in ("redis", "gameplay", "inference", "worker", "scheduler"):
+        assert f"{name} stopped" in output
+    for port in (gameplay, inference, redis):
+        assert not wait_for_port(port, timeout=0.5), f"port {port} still open after Ctrl-C"
+
+
+def test_models_exist_only_when_every_family_has_a_production_model(tmp_path: Path) -> None:
+    cache_dir = tmp_path / "serving-cache"
+    env = {"SERVING_CACHE_DIR": str(cache_dir)}
+    assert not models_exist(env)
+    cache = open_cache(directory=cache_dir)
+    artifact = tmp_path / "artifact"
+    artifact.mkdir()
+    for family in FAMILIES:
+        (artifact / "meta.json").write_text(json.dumps({"family": family, "version": 1}))
+        cache.put_model(family, 1, artifact)
+        if family != FAMILIES[-1]:
+            cache.set_alias(family, SERVING_ALIASES[0], 1, FEATURE_CONTRACT_HASH)
+    assert not models_exist(env)
+    cache.set_alias(FAMILIES[-1], SERVING_ALIASES[0], 1, FEATURE_CONTRACT_HASH)
+    assert models_exist(env)
