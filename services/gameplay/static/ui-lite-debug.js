@@ -99,7 +99,7 @@ function featuresTable(names, values, roundNo) {
       { className: value !== 0 ? "nonzero" : "" },
       node("td", {}, i),
       node("th", { scope: "row" }, names[i] ?? `feature_${i}`),
-      node("td", {}, Number.isInteger(value) ? String(value) : Number(value).toFixed(3)),
+      node("td", {}, String(Number(Number(value).toFixed(3)))), // 1.5, 2, 0.333: no noise digits
     ),
   );
   return rememberedDetails(

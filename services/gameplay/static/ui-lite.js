@@ -293,7 +293,7 @@ function fromServer(record) {
     ...record,
     user_score: record.user_score ?? last?.user_score ?? 0,
     bot_score: record.bot_score ?? last?.bot_score ?? 0,
-    finished: Boolean(record.finished ?? record.winner),
+    finished: record.status === "finished" || Boolean(record.finished ?? record.winner),
     winner: record.winner ?? null,
     rounds,
   };
