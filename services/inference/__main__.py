@@ -10,6 +10,7 @@ import sys
 # Single-row predictions: one thread per library; set before torch/xgboost/lightgbm load.
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
+os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8001

@@ -113,7 +113,14 @@ class _LoadRun:
             if found is None:
                 continue
             version, load = found
-            outcome = self._once(source, family, version, load, marker if source is Source.CACHE else None)
+            if (
+                source is Source.CACHE
+                and marker is not None
+                and marker.contract_hash != FEATURE_CONTRACT_HASH
+            ):
+                outcome: _Outcome | Exception = _Refused(marker.contract_hash)  # known without downloading
+            else:
+                outcome = self._once(source, family, version, load)
             if isinstance(outcome, _Loaded):
                 return self._loaded_slot(family, alias, source, version, outcome)
             if isinstance(outcome, _Refused):
@@ -173,14 +180,13 @@ class _LoadRun:
         family: Family,
         version: int,
         load: Callable[[], LoadedModel],
-        marker: AliasMarker | None,
     ) -> _Outcome | Exception:
         key = (source, family, version)
         with self._guard:
             lock = self._locks.setdefault(key, threading.Lock())
         with lock:
             if key not in self._outcomes:
-                self._outcomes[key] = self._load(source, family, version, load, marker)
+                self._outcomes[key] = self._load(source, family, version, load)
             return self._outcomes[key]
 
     def _load(
@@ -189,10 +195,7 @@ class _LoadRun:
         family: Family,
         version: int,
         load: Callable[[], LoadedModel],
-        marker: AliasMarker | None,
     ) -> _Outcome | Exception:
-        if marker is not None and marker.contract_hash != FEATURE_CONTRACT_HASH:
-            return _Refused(marker.contract_hash)  # known from the marker: not even downloaded
         if self.previous is not None and (model := self.previous.loaded_model(family, source, version)):
             return _Loaded(model, 0.0, reused=True)
         started = time.perf_counter()
