@@ -7,9 +7,11 @@ from typing import Any
 
 import httpx
 import pytest
-from playwright.sync_api import Page, Route, expect
+from playwright.sync_api import Browser, Page, Route, expect
 
 from shared.features import ALIASES, FEATURE_COUNT, FEATURE_NAMES, TARGET_POINTS
+from tests.conftest import free_port
+from tests.ui.harness import PHONE_VIEWPORT, running_gameplay
 from tests.ui.inference_standin import VERSIONS
 
 MOVE_CYCLE = ("rock", "paper", "scissors", "paper", "rock", "scissors")
@@ -236,4 +238,52 @@ def test_the_page_fits_a_small_phone_with_large_labelled_buttons(page: Page, pag
         box = button.bounding_box()
         assert box is not None and box["width"] >= 44 and box["height"] >= 44
     expect(page.locator("#round-result")).to_have_attribute("aria-live", "polite")
+    assert page_errors == []
+
+
+def test_a_lost_answer_is_retried_with_the_same_round_and_played_once(
+    page: Page, gameplay_url: str, page_errors: list[str]
+) -> None:
+    open_ui(page)
+    started = start_game(page)
+    attempts: list[dict[str, Any]] = []
+
+    def lose_first_answer(route: Route) -> None:
+        attempts.append(route.request.post_data_json)
+        if len(attempts) == 1:
+            route.fetch()  # the server plays the round...
+            route.abort("connectionreset")  # ...but its answer never reaches the page
+        else:
+            route.continue_()
+
+    page.route("**/play", lose_first_answer)
+    page.locator('button.move[data-move="scissors"]').click()
+    expect(page.locator("#history tbody tr")).to_have_count(1)
+    assert len(attempts) == 2 and attempts[0] == attempts[1], "the retry repeats the same round_no and move"
+    assert attempts[0]["round_no"] == 1
+    game = fetch_game(gameplay_url, started["game_id"])
+    assert [r["round_no"] for r in game["rounds"]] == [1]
+    expect(page.locator("#round-no")).to_have_text("2")
+    expect(page.get_by_role("alert")).to_be_hidden()
+    assert page_errors == []
+
+
+def test_debug_page_shows_the_fallback_when_inference_is_down(
+    browser: Browser, sqlite_url: str, redis_url: str, page_errors: list[str]
+) -> None:
+    dead_inference = f"http://127.0.0.1:{free_port()}"  # nothing listens there
+    with running_gameplay(sqlite_url, redis_url, dead_inference) as base_url:
+        context = browser.new_context(viewport=PHONE_VIEWPORT, base_url=base_url)
+        page = context.new_page()
+        page.on("pageerror", lambda error: page_errors.append(str(error)))
+        open_ui(page, "/ui-lite-debug")
+        start_game(page, policy="brian")
+        for move in MOVE_CYCLE[:4]:
+            if play_round(page, move)["finished"]:
+                break
+        newest = page.locator("#debug-rounds .round-debug").first
+        expect(newest.locator("summary").first).to_have_text("Round 4 · fallback")
+        expect(newest.locator('[data-field="bot_source"]')).to_contain_text("fallback")
+        expect(newest).to_contain_text("No model predicted this round.")
+        context.close()
     assert page_errors == []
