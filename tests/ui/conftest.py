@@ -12,7 +12,9 @@ from tests.ui.harness import CHROMIUM, PHONE_VIEWPORT, launched_chromium, runnin
 from tests.ui.inference_standin import running_inference_standin
 
 
-@pytest.fixture(scope="session")
+# Per module, not per session: Playwright's sync driver owns an event loop while it runs, which
+# must not outlive the UI tests and meet other packages' asyncio tests.
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
     if not CHROMIUM.exists():
         service_unavailable(f"{CHROMIUM} is missing (make services installs it with apt)")
