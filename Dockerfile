@@ -14,12 +14,15 @@ ENV PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1 PATH=/opt/venv/bin:$PATH
 RUN python -m venv /opt/venv
 WORKDIR /build
 # Only the dependency list first, so a source change does not reinstall torch.
+# torch's C++ test binaries (~130 MB) are never run: removed (torch_shm_manager is kept).
 COPY pyproject.toml constraints.txt ./
 RUN python -c "import tomllib; print('\n'.join(tomllib.load(open('pyproject.toml', 'rb'))['project']['dependencies']))" \
         > requirements.txt \
     && pip install --upgrade 'pip>=24' \
     && pip install --extra-index-url "${TORCH_INDEX_URL}" -c constraints.txt -r requirements.txt \
-    && python -c "import torch; assert torch.__version__.endswith('+cpu'), torch.__version__"
+    && python -c "import torch; assert torch.__version__.endswith('+cpu'), torch.__version__" \
+    && rm -rf /opt/venv/lib/python3.11/site-packages/torch/test \
+    && find /opt/venv/lib/python3.11/site-packages/torch/bin -type f ! -name torch_shm_manager -delete
 
 FROM ${PYTHON_IMAGE} AS runtime
 # libgomp1: LightGBM's wheel links the system OpenMP runtime (torch and xgboost bundle theirs).
