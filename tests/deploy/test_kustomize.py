@@ -179,3 +179,15 @@ def test_multi_node_uses_postgres_replicas_and_an_hpa() -> None:
         env = {e["name"]: e for e in spec["containers"][0]["env"]}
         assert env["DATABASE_URL"]["value"].startswith("postgresql+psycopg://")
         assert all(v.get("persistentVolumeClaim", {}).get("claimName") != "data-pvc" for v in spec["volumes"])
+
+
+def test_bucket_job_creates_the_bucket_the_services_use() -> None:
+    objs = objects("base")
+    config = next(
+        o for o in objs if o["kind"] == "ConfigMap" and o["metadata"]["name"].startswith("rps-config")
+    )
+    job = _by_kind(objs, "Job")["minio-create-buckets"]
+    container = job["spec"]["template"]["spec"]["containers"][0]
+    env = {e["name"]: e.get("value") for e in container["env"]}
+    assert env["S3_BUCKET"] == config["data"]["S3_BUCKET"]
+    assert "mc --config-dir /tmp/mc mb --ignore-existing" in container["command"][-1]
