@@ -27,11 +27,13 @@ def main(argv: list[str] | None = None) -> int:
 
     import uvicorn
 
+    from services.inference.libraries import import_model_libraries
     from services.inference.main import create_app
 
     logging.basicConfig(
         level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
+    import_model_libraries()
     app = create_app(freeze_gc=True)
     uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level, access_log=False)
     return 0

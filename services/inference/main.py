@@ -44,7 +44,6 @@ def create_app(
         log.info(
             "inference: serving cache %s; fallback %s", cache.describe(), registry and registry.describe()
         )
-        await games.start()
         tasks = [asyncio.create_task(_start_up(store), name="startup-load")]
         listener = None
         if settings.listen_events:
@@ -92,5 +91,8 @@ def __getattr__(name: str) -> FastAPI:
     if name != "app":
         raise AttributeError(name)
     if _default_app is None:
+        from services.inference.libraries import import_model_libraries
+
+        import_model_libraries()
         _default_app = create_app(freeze_gc=True)
     return _default_app
