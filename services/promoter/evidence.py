@@ -7,6 +7,7 @@ predictions were scored on, whatever slot it sat in at the time.
 
 from __future__ import annotations
 
+from bisect import bisect_right, insort
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -30,36 +31,29 @@ class EventLike(Protocol):
     def position(self) -> int: ...
 
 
-@dataclass(frozen=True, slots=True)
-class GameRecord:
-    """One finished game a version served: where it started in the log and whether the bot won."""
-
-    started_at: int
-    bot_won: bool
-
-
 @dataclass(slots=True)
 class VersionEvidence:
     """Everything recorded about one model version."""
 
     family: Family
     version: int
-    games: list[GameRecord] = field(default_factory=list)
+    # Log positions where each finished game started, sorted: a tally since any position is two bisects.
+    win_starts: list[int] = field(default_factory=list)
+    loss_starts: list[int] = field(default_factory=list)
     rounds: int = 0
     correct: int = 0
     would_win: int = 0
     would_lose: int = 0
     would_draw: int = 0
 
+    def add_game(self, started_at: int, bot_won: bool) -> None:
+        """One finished game this version served, by the log position of its GameStarted."""
+        insort(self.win_starts if bot_won else self.loss_starts, started_at)
+
     def game_tally(self, since: int = 0) -> Tally:
         """Games won/lost by the bot among those started after log position `since`."""
-        wins = losses = 0
-        for game in self.games:
-            if game.started_at > since:
-                if game.bot_won:
-                    wins += 1
-                else:
-                    losses += 1
+        wins = len(self.win_starts) - bisect_right(self.win_starts, since)
+        losses = len(self.loss_starts) - bisect_right(self.loss_starts, since)
         return Tally(wins, losses)
 
     @property
@@ -194,7 +188,7 @@ class EvidenceFolder:
         if is_test or family is None or version is None or payload.get("alias") not in SERVING_ALIASES:
             return
         won = payload.get("winner") == "bot"
-        self.evidence.record_for(family, int(version)).games.append(GameRecord(started_at, won))
+        self.evidence.record_for(family, int(version)).add_game(started_at, won)
 
 
 def collect_evidence(events: Iterable[EventLike]) -> Evidence:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from services.promoter.decision import DEFAULT_RULE, Rule, decide
-from services.promoter.evidence import Evidence, GameRecord
+from services.promoter.evidence import Evidence
 from services.promoter.ledger import Action, FamilyHistory
 from shared.features import Alias, Family
 
@@ -42,7 +42,7 @@ def simulate(
             record = evidence.record_for(FAMILY, version)
             for won in rng.random(games_per_cycle) < rates[version]:
                 position += 1
-                record.games.append(GameRecord(position, bool(won)))
+                record.add_game(position, bool(won))
         evidence.last_position = position
         decision = decide(FAMILY, aliases, evidence, history, rule)
         if decision.action is Action.PROMOTE:

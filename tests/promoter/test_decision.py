@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from services.promoter.decision import RollbackImpossibleError, Rule, decide, plan_rollback
-from services.promoter.evidence import Evidence, GameRecord
+from services.promoter.evidence import Evidence
 from services.promoter.ledger import Action, AliasChange, AliasMap, FamilyHistory
 from shared.features import Alias, Family
 
@@ -21,7 +21,7 @@ def add_games(evidence: Evidence, version: int, wins: int, losses: int, start: i
     """Games of a version at positions start+1...; returns the last position used."""
     record = evidence.record_for(FAM, version)
     for i in range(wins + losses):
-        record.games.append(GameRecord(start + i + 1, i < wins))
+        record.add_game(start + i + 1, i < wins)
     evidence.last_position = max(evidence.last_position, start + wins + losses)
     return start + wins + losses
 

@@ -1,0 +1,106 @@
+"""The CLI, the RQ job and the gauges, on real stores configured through the environment."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from mlflow import MlflowClient
+from prometheus_client import REGISTRY, Gauge
+
+from services.promoter import metrics
+from services.promoter.__main__ import main
+from services.promoter.jobs import QUEUE, promote_job
+from shared.events import EventStore
+from shared.features import Alias
+from shared.registry import set_aliases
+from tests.promoter.builders import finished_game
+from tests.promoter.conftest import FAMILY
+
+
+@pytest.fixture
+def env(
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    sqlite_url: str,
+    mlflow_client: MlflowClient,
+    versions: list[int],
+) -> EventStore:
+    """Settings from the environment as in production; Production=v1, B=v2; games where v2 wins clearly."""
+    monkeypatch.setenv("DATABASE_URL", sqlite_url)
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", mlflow_client.tracking_uri)
+    monkeypatch.setenv("SERVING_CACHE_DIR", str(tmp_path / "serving-cache"))
+    monkeypatch.delenv("S3_ENDPOINT_URL", raising=False)
+    monkeypatch.delenv("INTERNAL_TOKEN", raising=False)
+    set_aliases(mlflow_client, FAMILY, {Alias.PRODUCTION: versions[0], Alias.B: versions[1]})
+    store = EventStore.from_url(sqlite_url)
+    for i in range(40):
+        store.append(
+            finished_game(f"p{i}", FAMILY, "Production", versions[0], "bot" if i < 12 else "user").events
+        )
+        store.append(finished_game(f"b{i}", FAMILY, "B", versions[1], "bot" if i < 30 else "user").events)
+    return store
+
+
+def sample(name: str, **labels: str) -> float | None:
+    return REGISTRY.get_sample_value(name, labels)
+
+
+def test_promote_job_promotes_and_sets_the_gauges(env: EventStore, versions: list[int]) -> None:
+    report = promote_job(FAMILY.value)
+    (family,) = report["families"]
+    assert family["action"] == "promote" and family["after"]["Production"] == versions[1]
+    fam = FAMILY.value
+    assert sample("rps_promoter_decision", family=fam, action="promote") == 1
+    assert sample("rps_promoter_decision", family=fam, action="retain") == 0
+    posterior = sample("rps_promoter_posterior_probability", family=fam)
+    assert posterior is not None and posterior >= 0.95
+    assert sample("rps_promoter_evidence_games", family=fam, alias="B") == 40
+    assert sample("rps_promoter_games_since_last_swap", family=fam, alias="Production") == 40
+    assert (sample("rps_promoter_last_cycle_timestamp_seconds") or 0) > 0
+
+
+def test_evidence_command_prints_the_table(env: EventStore, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["evidence", "--family", FAMILY.value]) == 0
+    out = capsys.readouterr().out
+    assert FAMILY.value in out
+    assert re.search(r"^B\s+v2\s+30-10\s+75\.0%\s+40\s", out, re.MULTILINE), out
+    assert "B vs Production: P(B > Production + 0.05)" in out
+
+
+def test_rollback_without_history_is_refused_with_a_message(
+    env: EventStore, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["rollback", "--family", FAMILY.value]) == 2
+    assert "no earlier Production" in capsys.readouterr().err
+
+
+def test_promote_then_rollback_from_the_command_line(env: EventStore, versions: list[int]) -> None:
+    assert main(["promote", "--now", "--family", FAMILY.value]) == 0
+    assert main(["rollback", "--family", FAMILY.value]) == 0
+    assert [e.action for e in env.ledger(family=FAMILY.value)] == ["rollback", "promote"]
+    assert env.ledger(family=FAMILY.value)[0].after["Production"] == versions[0]
+
+
+def test_enqueue_puts_the_job_on_the_promotion_queue(
+    redis_url: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import redis
+    from rq import Queue
+
+    monkeypatch.setenv("REDIS_URL", redis_url)
+    assert main(["promote", "--enqueue", "--family", FAMILY.value]) == 0
+    queue = Queue(QUEUE, connection=redis.Redis.from_url(redis_url))
+    (job,) = queue.jobs
+    assert job.func_name == "services.promoter.jobs.promote_job" and job.args == (FAMILY.value,)
+    assert "enqueued" in capsys.readouterr().out
+
+
+def test_every_promoter_metric_is_documented() -> None:
+    text = (Path(__file__).parents[2] / "docs" / "metrics.md").read_text()
+    section = text.split("## Promoter", 1)[1].split("\n## ", 1)[0]
+    gauges = [g for g in vars(metrics).values() if isinstance(g, Gauge)]
+    assert gauges
+    for gauge in gauges:
+        assert f"`{gauge._name}`" in section, gauge._name
