@@ -12,6 +12,7 @@ import contextlib
 import json
 import logging
 from collections.abc import Awaitable, Callable
+from typing import Any
 
 import redis.asyncio as aredis
 from redis.exceptions import RedisError
@@ -53,7 +54,7 @@ class AliasEventListener:
         self.client = aredis.Redis.from_url(
             redis_url, socket_connect_timeout=1.0, socket_timeout=BLOCK_MS / 1000 + 5.0
         )
-        self.last_id: bytes | None = None
+        self.last_id: bytes | str | None = None
         self.connected = False
 
     async def run(self) -> None:
@@ -85,7 +86,7 @@ class AliasEventListener:
 
     async def _read_once(self) -> None:
         assert self.last_id is not None
-        entries = await self.client.xread({self.stream: self.last_id}, count=100, block=BLOCK_MS)
+        entries: Any = await self.client.xread({self.stream: self.last_id}, count=100, block=BLOCK_MS)
         changed = False
         for _, messages in entries or []:
             for message_id, fields in messages:

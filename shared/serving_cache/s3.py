@@ -18,8 +18,8 @@ class S3Cache(ServingCache):
         self.bucket = bucket
         self.endpoint_url = endpoint_url
         # boto3 is imported here, not at module level: a local-directory cache never pays for it.
-        import boto3
-        from botocore.config import Config
+        import boto3  # type: ignore[import-untyped]
+        from botocore.config import Config  # type: ignore[import-untyped]
 
         # Short timeouts and few retries: inference falls back to the registry rather than hang.
         config = Config(connect_timeout=3, read_timeout=10, retries={"max_attempts": 2, "mode": "standard"})
@@ -32,7 +32,7 @@ class S3Cache(ServingCache):
         self.client.put_object(Bucket=self.bucket, Key=key, Body=data)
 
     def _read(self, key: str) -> bytes | None:
-        from botocore.exceptions import ClientError
+        from botocore.exceptions import ClientError  # type: ignore[import-untyped]
 
         try:
             response = self.client.get_object(Bucket=self.bucket, Key=key)
@@ -44,7 +44,7 @@ class S3Cache(ServingCache):
         return body
 
     def _keys(self, prefix: str) -> list[str]:
-        keys = []
+        keys: list[str] = []
         paginator = self.client.get_paginator("list_objects_v2")
         for page in paginator.paginate(Bucket=self.bucket, Prefix=prefix):
             keys.extend(obj["Key"] for obj in page.get("Contents", []))
