@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import subprocess
 import sys
 import time
@@ -18,19 +17,9 @@ from shared.features import ALIASES, FAMILIES, FEATURE_CONTRACT_HASH, Alias, Fam
 from shared.serving_cache import LocalDirectoryCache, S3Cache
 from tests.conftest import free_port
 from tests.inference.conftest import SET_X, Artifacts, copy_artifact, fill_cache
-from tests.inference.test_predict import ROW, settings_for
+from tests.inference.helpers import ROW, metric, settings_for
 
 OTHER_HASH = "deadbeefdeadbeef"
-
-
-def metric(text: str, name: str, **labels: str) -> float:
-    """One sample's value from a Prometheus text page (0 when absent)."""
-    for line in text.splitlines():
-        if line.startswith(name + "{") or line.startswith(name + " "):
-            found = dict(re.findall(r'(\w+)="([^"]*)"', line.split(" ")[0]))
-            if all(found.get(k) == v for k, v in labels.items()):
-                return float(line.rsplit(" ", 1)[1])
-    return 0.0
 
 
 def test_models_lists_every_family_and_alias_loaded_from_the_cache(cache_dir: Path, serve) -> None:

@@ -6,44 +6,19 @@ import json
 import math
 from pathlib import Path
 
-import numpy as np
 import pytest
 from fastapi import FastAPI, HTTPException
 
 from services.inference.main import create_app
-from services.inference.settings import Settings
-from shared.features import ALIASES, FAMILIES, FEATURE_COUNT, Alias, Family
+from shared.features import ALIASES, FAMILIES, Alias, Family
 from tests.conftest import free_port
 from tests.inference.conftest import SET_X, Artifacts, LiveServer
-
-ROW = (
-    [0.0] * 27
-    + [1.1, 1.6, 1.0]
-    + [1.1, 1.6, 1.0] * 3
-    + [1 / 3] * 3
-    + [0.5, 0.25, 0.25, 0.0, 10.0, 10.0, 4.0, 0.0]
-)
-assert len(ROW) == FEATURE_COUNT
-
-
-def settings_for(cache_dir: Path, **extra: object) -> Settings:
-    values = {
-        "serving_cache_dir": cache_dir,
-        "mlflow_tracking_uri": "",
-        "listen_events": False,
-        "internal_token": "secret-token",
-    }
-    return Settings(**{**values, **extra})
+from tests.inference.helpers import ROW, expected, settings_for
 
 
 @pytest.fixture
 def server(cache_dir: Path, serve) -> LiveServer:
     return serve(create_app(settings_for(cache_dir)))
-
-
-def expected(artifacts: Artifacts, family: Family, version: int) -> dict[str, float]:
-    proba = artifacts.load(family, version).predict_proba(np.asarray([ROW], dtype=np.float32))[0]
-    return dict(zip(("rock", "paper", "scissors"), proba.tolist(), strict=True))
 
 
 @pytest.mark.parametrize("family", FAMILIES)

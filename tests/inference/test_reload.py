@@ -14,8 +14,7 @@ from shared.features import ALIASES, FAMILIES, Alias, Family
 from shared.serving_cache import LocalDirectoryCache
 from tests.conftest import RedisServer
 from tests.inference.conftest import SET_X, SET_Y, Artifacts, LiveServer, point_markers
-from tests.inference.test_loading import metric
-from tests.inference.test_predict import ROW, expected, settings_for
+from tests.inference.helpers import ROW, expected, metric, settings_for
 
 TOKEN = {"Authorization": "Bearer secret-token"}
 
