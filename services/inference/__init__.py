@@ -1,6 +1,7 @@
 """The inference service: every family × alias in memory, `/predict`, hot reload (DESIGN §4, §6).
 
     settings.py   Settings (environment variables)
+    libraries.py  imports torch/xgboost/lightgbm for a serving process (without sklearn/pandas)
     slots.py      ModelSlot / ModelSet: what is loaded, as one immutable mapping
     loader.py     loads a ModelSet: serving cache → MLflow registry → degraded, concurrently
     registry.py   the MLflow fallback (mlflow imported only there)
@@ -10,7 +11,9 @@
     stream.py     reloads on AliasesChanged events from the Redis stream
     metrics.py    Prometheus metrics (docs/metrics.md, "Inference")
     errors.py     exception classes and their HTTP status codes
-    routes/       HTTP endpoints; main.py assembles the app
+    schemas.py    request and response shapes (422 messages name the bad feature)
+    deps.py       typed dependencies, the internal-token check
+    routes/       HTTP endpoints; main.py assembles the app (create_app(settings))
 
 Run it with `python -m services.inference serve [--host H] [--port P]`.
 """

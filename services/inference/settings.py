@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 from pathlib import Path
+from typing import Annotated
 
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -29,8 +30,8 @@ class Settings(BaseSettings):
     internal_token: SecretStr | None = None  # unset locally → POST /models/reload answers 503
     events_stream: str = "rps:events"
     listen_events: bool = True
-    load_threads: int = Field(8, ge=1)
-    game_alias_cache_size: int = Field(10_000, ge=1)
+    load_threads: Annotated[int, Field(ge=1)] = 8
+    game_alias_cache_size: Annotated[int, Field(ge=1)] = 10_000
 
     @field_validator("s3_endpoint_url", "internal_token", mode="before")
     @classmethod

@@ -108,12 +108,12 @@ class ModelSet:
 
 
 def _group(family: Family, slots: Mapping[tuple[Family, Alias], ModelSlot]) -> tuple[ModelGroup, ...]:
-    by_model: dict[int, list[ModelSlot]] = {}
+    groups: dict[int, ModelGroup] = {}
     for alias in ALIASES:
         slot = slots[(family, alias)]
-        if slot.model is not None:
-            by_model.setdefault(id(slot.model), []).append(slot)
-    return tuple(
-        ModelGroup(group[0].model, group[0].version, group[0].source, tuple(s.alias for s in group))  # type: ignore[arg-type]
-        for group in by_model.values()
-    )
+        if slot.model is None:
+            continue
+        known = groups.get(id(slot.model))
+        aliases = (*known.aliases, alias) if known else (alias,)
+        groups[id(slot.model)] = ModelGroup(slot.model, slot.version, slot.source, aliases)
+    return tuple(groups.values())
