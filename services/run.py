@@ -29,7 +29,7 @@ from redis import Redis
 from redis.exceptions import RedisError
 from rq.job import Job, JobStatus
 
-from services.scheduler.enqueue import enqueue
+from services.scheduler.enqueue import enqueue, pending_job
 from services.scheduler.schedule import ScheduledJob, scheduled_job
 from services.simulator.mix import parse_mix
 from services.simulator.runner import bot_win_rate, simulate
@@ -112,11 +112,10 @@ def wait_ready(url: str, timeout_s: float = READY_TIMEOUT_S) -> bool:
 
 
 def run_job(redis: Redis, job: ScheduledJob, say: Say) -> bool:
-    """Enqueue a job for the worker and wait for it; True when it finished."""
-    job_id = enqueue(redis, job)
-    if job_id is None:
-        say(f"{job.name}: a scheduled one is already pending; not waiting for it")
-        return False
+    """Enqueue a job for the worker (or join the scheduler's pending one) and wait; True when it finished."""
+    job_id = enqueue(redis, job) or pending_job(redis, job)
+    if job_id is None:  # the pending one finished in between: that run is the one we wanted
+        return True
     deadline = time.monotonic() + JOB_TIMEOUT_S
     while time.monotonic() < deadline:
         status = Job.fetch(job_id, connection=redis).get_status(refresh=True)
@@ -138,11 +137,13 @@ def bootstrap(env: dict[str, str], games: int, say: Say) -> None:
         return
     say(f"play in a browser: {gameplay_url}/ui-lite")
     if models_exist(env):
-        say("models found in the serving cache: continuing with the data in data/ (no bootstrap)")
+        say("models found in the serving cache: continuing with the existing data (no bootstrap)")
         return
     say(f"no models yet: bootstrapping from {games} simulated games against the degraded bot …")
     started = time.monotonic()
-    result = asyncio.run(simulate(gameplay_url, games, parse_mix(BOOTSTRAP_MIX), concurrency=8, seed=0))
+    result = asyncio.run(
+        simulate(gameplay_url, games, parse_mix(BOOTSTRAP_MIX), concurrency=8, seed=0, progress=False)
+    )
     say(
         f"{len(result.records)} games played ({len(result.errors)} failed), degraded bot won "
         f"{bot_win_rate(result.records):.0%}; training every family now …"
@@ -155,13 +156,17 @@ def bootstrap(env: dict[str, str], games: int, say: Say) -> None:
             else "still degraded (no Production model; see the worker log)"
         )
         say(f"bootstrap done in {time.monotonic() - started:.0f} s: bots are {state}")
+    else:
+        say("bootstrap failed: bots stay degraded until the scheduler's next training run succeeds")
     say(f"play in a browser: {gameplay_url}/ui-lite")
 
 
 def build_manager(env: dict[str, str], data: Path) -> Manager:
     manager = Manager()
     if redis_answers(env["REDIS_URL"]):
-        print(f"run | reusing the Redis that answers at {env['REDIS_URL']}", flush=True)
+        print(
+            f"run | reusing the Redis that answers at {env['REDIS_URL']}", flush=True
+        )  # before honcho's printer
     else:
         manager.add_process("redis", redis_command(env["REDIS_URL"], data), env=env, cwd=str(ROOT))
     for name, command in parse_procfile(PROCFILE.read_text()).processes.items():

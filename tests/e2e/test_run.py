@@ -80,3 +80,54 @@ def test_models_exist_only_when_every_family_has_a_production_model(tmp_path: Pa
     assert not models_exist(env)
     cache.set_alias(FAMILIES[-1], SERVING_ALIASES[0], 1, FEATURE_CONTRACT_HASH)
     assert models_exist(env)
+
+
+class RunProcess:
+    """`python -m services.run` on free ports with its own Redis and data directory."""
+
+    def __init__(self, tmp_path: Path, data: Path, *args: str) -> None:
+        self.gameplay, self.inference, self.redis = free_port(), free_port(), free_port()
+        env = {
+            **os.environ,
+            "GAMEPLAY_PORT": str(self.gameplay),
+            "INFERENCE_PORT": str(self.inference),
+            "REDIS_URL": f"redis://127.0.0.1:{self.redis}/0",
+        }
+        self.log_path = tmp_path / f"run-{time.monotonic_ns()}.log"
+        self.log = self.log_path.open("wb")
+        command = [sys.executable, "-m", "services.run", "--data-dir", str(data), *args]
+        self.process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT)
+
+    def output(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+    def wait_for(self, text: str, timeout_s: float, fail_on: str | None = None) -> None:
+        deadline = time.monotonic() + timeout_s
+        while text not in self.output():
+            assert fail_on is None or fail_on not in self.output(), self.output()[-5000:]
+            assert self.process.poll() is None, self.output()[-5000:]
+            assert time.monotonic() < deadline, f"no {text!r} in {timeout_s:.0f} s:\n{self.output()[-5000:]}"
+            time.sleep(1)
+
+    def stop(self) -> int:
+        self.process.send_signal(signal.SIGINT)
+        code = self.process.wait(timeout=30)
+        self.log.close()
+        return code
+
+
+def test_run_bootstraps_models_once_and_a_second_run_continues(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    first = RunProcess(tmp_path, data, "--bootstrap-games", "80")
+    try:
+        first.wait_for("bootstrap done", timeout_s=420, fail_on="bootstrap failed")
+        assert "bots are model-driven" in first.output()
+        assert "/ui-lite" in first.output()
+    finally:
+        assert first.stop() == 0
+    second = RunProcess(tmp_path, data)
+    try:
+        second.wait_for("models found in the serving cache", timeout_s=90)
+        assert "bootstrapping" not in second.output()
+    finally:
+        assert second.stop() == 0
