@@ -92,10 +92,10 @@ def redis_command(url: str, data: Path) -> str:
     return f"redis-server --port {port} --bind 127.0.0.1 --dir {data / 'redis'} --save 60 1 --appendonly no"
 
 
-def models_exist(env: dict[str, str]) -> bool:
-    """Every family has a Production model in the serving cache."""
+def served_families(env: dict[str, str]) -> list[str]:
+    """The families with a Production model in the serving cache."""
     markers = open_cache(directory=env["SERVING_CACHE_DIR"]).read_all_markers()
-    return all(Alias.PRODUCTION in markers.get(family, {}) for family in FAMILIES)
+    return [family.value for family in FAMILIES if Alias.PRODUCTION in markers.get(family, {})]
 
 
 def wait_ready(url: str, timeout_s: float = READY_TIMEOUT_S) -> bool:
@@ -136,8 +136,8 @@ def bootstrap(env: dict[str, str], games: int, say: Say) -> None:
         say("gameplay or inference did not become healthy; no bootstrap")
         return
     say(f"play in a browser: {gameplay_url}/ui-lite")
-    if models_exist(env):
-        say("models found in the serving cache: continuing with the existing data (no bootstrap)")
+    if served := served_families(env):
+        say(f"models found in the serving cache ({', '.join(served)}): continuing, no bootstrap")
         return
     say(f"no models yet: bootstrapping from {games} simulated games against the degraded bot …")
     started = time.monotonic()
@@ -150,11 +150,13 @@ def bootstrap(env: dict[str, str], games: int, say: Say) -> None:
     )
     redis = Redis.from_url(env["REDIS_URL"])
     if run_job(redis, scheduled_job("train"), say) and run_job(redis, scheduled_job("promote"), say):
-        state = (
-            "model-driven"
-            if models_exist(env)
-            else "still degraded (no Production model; see the worker log)"
-        )
+        served = served_families(env)
+        missing = sorted(set(FAMILIES) - set(served))
+        state = f"model-driven for {', '.join(served) or 'no family'}"
+        if missing:
+            state += (
+                f"; still degraded for {', '.join(missing)} (the offline gate refused; see the worker log)"
+            )
         say(f"bootstrap done in {time.monotonic() - started:.0f} s: bots are {state}")
     else:
         say("bootstrap failed: bots stay degraded until the scheduler's next training run succeeds")

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from services.run import models_exist
-from shared.features import FAMILIES, FEATURE_CONTRACT_HASH, SERVING_ALIASES
+from services.run import served_families
+from shared.features import FAMILIES, FEATURE_CONTRACT_HASH, Alias
 from shared.serving_cache import open_cache
 from tests.conftest import free_port, wait_for_port
 from tests.e2e.stack import ROOT
@@ -65,21 +65,20 @@ def test_run_starts_everything_with_its_own_redis_and_ctrl_c_stops_it(tmp_path: 
         assert not wait_for_port(port, timeout=0.5), f"port {port} still open after Ctrl-C"
 
 
-def test_models_exist_only_when_every_family_has_a_production_model(tmp_path: Path) -> None:
+def test_served_families_are_those_with_a_production_model(tmp_path: Path) -> None:
     cache_dir = tmp_path / "serving-cache"
     env = {"SERVING_CACHE_DIR": str(cache_dir)}
-    assert not models_exist(env)
+    assert served_families(env) == []
     cache = open_cache(directory=cache_dir)
     artifact = tmp_path / "artifact"
     artifact.mkdir()
     for family in FAMILIES:
         (artifact / "meta.json").write_text(json.dumps({"family": family, "version": 1}))
         cache.put_model(family, 1, artifact)
-        if family != FAMILIES[-1]:
-            cache.set_alias(family, SERVING_ALIASES[0], 1, FEATURE_CONTRACT_HASH)
-    assert not models_exist(env)
-    cache.set_alias(FAMILIES[-1], SERVING_ALIASES[0], 1, FEATURE_CONTRACT_HASH)
-    assert models_exist(env)
+    cache.set_alias(FAMILIES[0], Alias.B, 1, FEATURE_CONTRACT_HASH)
+    assert served_families(env) == []
+    cache.set_alias(FAMILIES[1], Alias.PRODUCTION, 1, FEATURE_CONTRACT_HASH)
+    assert served_families(env) == [FAMILIES[1].value]
 
 
 class RunProcess:
@@ -118,10 +117,10 @@ class RunProcess:
 
 def test_run_bootstraps_models_once_and_a_second_run_continues(tmp_path: Path) -> None:
     data = tmp_path / "data"
-    first = RunProcess(tmp_path, data, "--bootstrap-games", "80")
+    first = RunProcess(tmp_path, data, "--bootstrap-games", "200")
     try:
         first.wait_for("bootstrap done", timeout_s=420, fail_on="bootstrap failed")
-        assert "bots are model-driven" in first.output()
+        assert "bots are model-driven for rps_bot" in first.output()
         assert "/ui-lite" in first.output()
     finally:
         assert first.stop() == 0
