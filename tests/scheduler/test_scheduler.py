@@ -60,3 +60,11 @@ def test_once_enqueues_promotion_on_the_promotion_queue(redis_url: str) -> None:
     assert len(job_ids) == 1
     job = Queue(defaults.PROMOTION_QUEUE, connection=Redis.from_url(redis_url)).fetch_job(job_ids[0])
     assert job.func_name == defaults.PROMOTE_JOB
+
+
+def test_job_paths_name_the_trainer_and_promoter_job_functions() -> None:
+    """The scheduler enqueues by path (it never imports them): a rename must fail here, not at 3 a.m."""
+    from rq.utils import import_attribute
+
+    for path in (defaults.TRAIN_JOB, defaults.PROMOTE_JOB):
+        assert callable(import_attribute(path)), path
