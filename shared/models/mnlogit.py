@@ -1,4 +1,4 @@
-"""Multinomial logistic regression, fitted in numpy and served as softmax(x W + b) from an npz."""
+"""Multinomial logistic regression: fitted with sklearn's lbfgs, served as softmax(x W + b) from an npz."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from shared.models.config import FamilyParams, MNLogitParams
 from shared.models.meta import ArtifactFormat
 
 MODEL_FILE = "model.npz"
+ABSENT_CLASS_BIAS = -30.0  # a move never seen in training gets (almost) no probability
 
 
 def softmax(logits: FloatArray) -> FloatArray:
@@ -37,50 +38,68 @@ class MNLogitModel(FamilyModel):
 
     @classmethod
     def fit(cls, train: XY, val: XY, params: FamilyParams) -> Self:
-        """Full-batch Adam on standardized features with L2; keeps the best validation iterate."""
         assert isinstance(params, MNLogitParams)
+        # Only training needs these; loading an npz must stay free of sklearn.
+        from threadpoolctl import threadpool_limits
+
+        with threadpool_limits(limits=params.threads):
+            return cls._fit(train, val, params)
+
+    @classmethod
+    def _fit(cls, train: XY, val: XY, params: MNLogitParams) -> Self:
+        import warnings
+
+        from sklearn.exceptions import ConvergenceWarning
+        from sklearn.linear_model import LogisticRegression
+
         x = train.x.astype(np.float64)
         mean = x.mean(axis=0)
         scale = x.std(axis=0)
         scale[scale < 1e-9] = 1.0  # constant columns (easy_mode) carry no signal
         z = (x - mean) / scale
         zval = (val.x.astype(np.float64) - mean) / scale
-        onehot = np.eye(N_CLASSES)[train.y]
-        n = len(train)
 
-        rng = np.random.default_rng(params.seed)
-        w = rng.normal(0.0, 0.01, size=(FEATURE_COUNT, N_CLASSES))
-        b = np.log(np.bincount(train.y, minlength=N_CLASSES) + 1.0)
-        b -= b.mean()
-        state = [np.zeros_like(w), np.zeros_like(w), np.zeros_like(b), np.zeros_like(b)]
-        beta1, beta2, eps = 0.9, 0.999, 1e-8
-        curve = LearningCurve(unit="iteration")
-        best = (np.inf, w.copy(), b.copy(), 0)
-        for step in range(1, params.max_iterations + 1):
-            proba = softmax(z @ w + b)
-            curve.train_logloss.append(log_loss(train.y, proba))
+        model = LogisticRegression(max_iter=params.max_iter, warm_start=True, random_state=params.seed)
+        curve = LearningCurve(unit="step of the C path")
+        best: tuple[float, FloatArray, FloatArray] | None = None
+        for step, c in enumerate(params.c_path):
+            model.set_params(C=c)
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", ConvergenceWarning)  # warm-started: the next step continues
+                model.fit(z, train.y)
+            w, b = cls._full_coefficients(model.coef_, model.intercept_, model.classes_)
+            curve.train_logloss.append(log_loss(train.y, softmax(z @ w + b)))
             val_loss = log_loss(val.y, softmax(zval @ w + b))
             curve.val_logloss.append(val_loss)
-            if val_loss < best[0] - 1e-7:
-                best = (val_loss, w.copy(), b.copy(), step - 1)
-            elif step - 1 - best[3] >= params.patience:
+            if best is None or val_loss < best[0] - 1e-7:
+                best, curve.best_iteration = (val_loss, w, b), step
+            elif step - curve.best_iteration >= params.patience:
                 break
-            grad_logits = (proba - onehot) / n
-            grads = (z.T @ grad_logits + params.l2 * w, grad_logits.sum(axis=0))
-            for i, (param, grad) in enumerate(zip((w, b), grads, strict=True)):
-                m, v = state[2 * i], state[2 * i + 1]
-                m *= beta1
-                m += (1 - beta1) * grad
-                v *= beta2
-                v += (1 - beta2) * grad**2
-                m_hat = m / (1 - beta1**step)
-                v_hat = v / (1 - beta2**step)
-                param -= params.learning_rate * m_hat / (np.sqrt(v_hat) + eps)
-        _, w, b, curve.best_iteration = best
-        # Fold the standardization into W and b: softmax(((x - mean) / scale) W + b) == softmax(x W' + b').
+        assert best is not None
+        _, w, b = best
+        # Fold the standardization in: softmax(((x - mean) / scale) W + b) == softmax(x W' + b').
         weights = w / scale[:, None]
         bias = b - mean @ weights
         return cls(weights, bias, params, curve)
+
+    @staticmethod
+    def _full_coefficients(
+        coef: FloatArray, intercept: FloatArray, classes: np.ndarray
+    ) -> tuple[FloatArray, FloatArray]:
+        """[50, 3] weights and [3] bias even when a move is absent from the training labels."""
+        w = np.zeros((FEATURE_COUNT, N_CLASSES))
+        b = np.full(N_CLASSES, ABSENT_CLASS_BIAS)
+        if len(classes) == 1:
+            b[int(classes[0])] = 0.0
+            return w, b
+        if len(classes) == 2:  # sklearn fits one binary column: class 1 vs class 0
+            w[:, int(classes[1])] = coef[0]
+            b[int(classes[0])], b[int(classes[1])] = 0.0, float(intercept[0])
+            return w, b
+        for row, label in enumerate(classes):
+            w[:, int(label)] = coef[row]
+            b[int(label)] = intercept[row]
+        return w, b
 
     def predict_proba(self, x: Float32Array) -> FloatArray:
         return softmax(x.astype(np.float64) @ self.weights + self.bias)

@@ -12,6 +12,7 @@ from pathlib import Path
 
 # mlflow reads this at import time; the registry never phones home.
 os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
+os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")  # jobs log to files, not a tty
 
 import mlflow.artifacts
 from mlflow import MlflowClient

@@ -16,7 +16,7 @@ SMALL: dict[Family, dict[str, object]] = {
         "learning_rate": 5e-3,
     },
     Family.XGBOOST: {"max_rounds": 20, "early_stopping_rounds": 5},
-    Family.MNLOGIT: {"max_iterations": 60, "patience": 10},
+    Family.MNLOGIT: {"c_path": (0.01, 0.1, 1.0), "max_iter": 100},
     Family.LIGHTGBM: {"max_rounds": 20, "early_stopping_rounds": 5},
 }
 

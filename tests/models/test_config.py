@@ -23,7 +23,7 @@ def test_a_parameter_of_another_family_is_refused() -> None:
 
 def test_params_are_frozen() -> None:
     with pytest.raises(dataclasses.FrozenInstanceError):
-        DEFAULT_PARAMS[Family.MNLOGIT].l2 = 1.0  # type: ignore[misc]
+        DEFAULT_PARAMS[Family.MNLOGIT].patience = 9  # type: ignore[misc]
 
 
 @pytest.mark.parametrize("family", FAMILIES)

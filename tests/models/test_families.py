@@ -86,7 +86,7 @@ def test_meta_json_follows_the_artifact_format(train_val: tuple[XY, XY], tmp_pat
     assert meta["contract_hash"] == FEATURE_CONTRACT_HASH
     assert meta["feature_names"] == list(FEATURE_NAMES)
     assert meta["version"] is None
-    assert meta["params"]["max_iterations"] == 60
+    assert meta["params"]["c_path"] == [0.01, 0.1, 1.0]
     with np.load(tmp_path / "model.npz") as npz:
         assert npz["W"].shape == (50, 3) and npz["b"].shape == (3,)
 

@@ -18,7 +18,7 @@ from shared.registry import (
 )
 from shared.serving_cache import LocalDirectoryCache, S3Cache
 
-TINY = {"max_iterations": 5, "patience": 2}
+TINY = {"c_path": (0.1,), "max_iter": 20}
 
 
 def _register(client: MlflowClient, artifact_root: Path, data: tuple[XY, XY], tmp: Path, n: int) -> list[int]:

@@ -1,0 +1,77 @@
+"""`python -m services.trainer train [--family F] [--enqueue|--now] [--force]`.
+
+--enqueue (the default) puts a job on the RQ `training` queue for the worker (what the CronJob
+runs); --now trains in this process, with a progress bar when stdout is a terminal.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+
+from services.trainer import defaults
+from shared.features import FAMILIES
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m services.trainer", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+    train = commands.add_parser("train", help="train every family (or one), now or as an RQ job")
+    train.add_argument("--family", choices=[f.value for f in FAMILIES], help="only this family")
+    mode = train.add_mutually_exclusive_group()
+    mode.add_argument("--enqueue", action="store_true", help="enqueue on RQ for the worker (default)")
+    mode.add_argument("--now", action="store_true", help="train in this process")
+    train.add_argument("--force", action="store_true", help="train even without enough new rows")
+    return parser
+
+
+def _enqueue(family: str | None, force: bool) -> str:
+    from redis import Redis
+    from rq import Queue
+
+    from services.trainer.settings import Settings
+
+    queue = Queue(defaults.QUEUE, connection=Redis.from_url(Settings().redis_url))
+    job = queue.enqueue(
+        "services.trainer.jobs.train_job",
+        kwargs={"family": family, "force": force},
+        job_timeout=defaults.JOB_TIMEOUT_S,
+        description=f"train {family or 'all families'}",
+    )
+    return str(job.id)
+
+
+def _train_now(family: str | None, force: bool) -> dict[str, object]:
+    from services.trainer.jobs import train
+    from services.trainer.pipeline import FITS_PER_FAMILY
+    from services.trainer.settings import Settings
+
+    families = 1 if family else len(FAMILIES)
+    if not sys.stdout.isatty():
+        return train(Settings(), family=family, force=force)
+    from tqdm import tqdm
+
+    with tqdm(total=families * FITS_PER_FAMILY, unit="fit", desc="training") as bar:
+
+        def progress(step: str) -> None:
+            bar.set_postfix_str(step)
+            bar.update(1)
+
+        return train(Settings(), family=family, force=force, progress=progress)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    if args.now:
+        report = _train_now(args.family, args.force)
+        print(json.dumps(report, indent=2))
+        return 0
+    print(f"enqueued training job {_enqueue(args.family, args.force)} on queue '{defaults.QUEUE}'")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

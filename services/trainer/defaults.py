@@ -1,0 +1,24 @@
+"""Tunables of the trainer, one constant each with its unit."""
+
+from __future__ import annotations
+
+QUEUE = "training"  # RQ queue of training jobs (the one worker serves `promotion` first)
+JOB_TIMEOUT_S = 1800  # RQ timeout of one training run, all families
+
+EXPERIMENT = "rps-training"  # MLflow experiment of training runs
+METRICS_WINDOW_DAYS = 30  # rounds of games started within this many days are training material
+
+MIN_TOTAL_ROWS = 300  # fewer training rows than this: skip (too little to split 60/20/20 and 3-fold)
+MIN_NEW_ROWS = 200  # rows that arrived since the family's last run; fewer: skip
+MIN_GAMES = 10  # games are the unit of every split: each side needs several
+
+HOLDOUT_FRACTIONS = (0.6, 0.2, 0.2)  # step 1: chronological train / validation / holdout, by rows
+CANDIDATE_VAL_FRACTION = 0.2  # step 2: games held out for early stopping of the candidate
+CV_FOLDS = 3  # step 3
+CV_EARLY_STOP_FRACTION = 0.15  # step 3: games of each fold's training part used for early stopping
+SPLIT_SEED = 20261126
+
+GATE_MARGIN = 0.02  # a candidate may be at most this much holdout accuracy below Production
+CALIBRATION_BINS = 10
+
+RELOAD_TIMEOUT_S = 5.0  # POST /models/reload; inference also reloads from the AliasesChanged event

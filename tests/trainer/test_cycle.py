@@ -1,0 +1,196 @@
+"""Full training cycles against a real event store (SQLite), MLflow SQLite store and S3 server."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from mlflow import MlflowClient
+
+from services.trainer.cycle import Edges, Options, run_training
+from services.trainer.synthetic import append_games, generate_games
+from shared.events import EventStore, EventType
+from shared.features import FAMILIES, Alias, Family
+from shared.models import load_artifact
+from shared.registry import read_aliases, set_aliases
+from shared.serving_cache import S3Cache
+from tests.models.conftest import SMALL
+
+NOW = datetime.now(UTC)
+
+
+@dataclass
+class FakeReload:
+    """Stands in for inference's POST /models/reload (injected, so the test sees each call)."""
+
+    calls: int = 0
+    answers: list[str] = field(default_factory=list)
+
+    def __call__(self) -> str:
+        self.calls += 1
+        return "ok"
+
+
+@dataclass
+class World:
+    store: EventStore
+    client: MlflowClient
+    cache: S3Cache
+    reload: FakeReload
+    edges: Edges
+    seed: int = 0
+
+    def play(self, games: int) -> None:
+        self.seed += 1
+        start = NOW - timedelta(hours=10 - self.seed)
+        append_games(self.store, list(generate_games(games, seed=self.seed, start=start)))
+
+    def aliases(self) -> dict[Family, dict[Alias, int]]:
+        return {f: read_aliases(self.client, f) for f in FAMILIES}
+
+    def markers(self) -> dict[str, dict[str, int]]:
+        return {f: {a: m.version for a, m in ms.items()} for f, ms in self.cache.read_all_markers().items()}
+
+
+def options(**overrides: object) -> Options:
+    values: dict[str, object] = {"params": SMALL, "min_rows": 200, "min_new_rows": 100, "gate_margin": 0.5}
+    values.update(overrides)
+    return Options(**values)  # type: ignore[arg-type]
+
+
+@pytest.fixture
+def world(
+    sqlite_url: str, mlflow_client: MlflowClient, artifact_root: Path, s3_bucket: tuple[str, str]
+) -> Iterator[World]:
+    endpoint, bucket = s3_bucket
+    store = EventStore.from_url(sqlite_url)
+    cache = S3Cache(bucket=bucket, endpoint_url=endpoint)
+    reload = FakeReload()
+    edges = Edges(store=store, client=mlflow_client, cache=cache, reload=reload, artifacts_dir=artifact_root)
+    yield World(store, mlflow_client, cache, reload, edges)
+    store.close()
+
+
+def _promote_like_the_promoter(world: World, alias: Alias) -> None:
+    """Move the latest shadow2 to `alias` in every family, as a promoter reorder would."""
+    for family in FAMILIES:
+        set_aliases(world.client, family, {alias: read_aliases(world.client, family)[Alias.SHADOW2]})
+
+
+def test_full_cycles_register_every_family_and_the_cache_holds_exactly_the_aliased_models(
+    world: World,
+) -> None:
+    world.play(40)
+    first = run_training(world.edges, options())
+    assert [o.status for o in first.outcomes] == ["trained"] * len(FAMILIES), first.to_json()
+    assert world.aliases() == {f: dict.fromkeys(Alias, 1) for f in FAMILIES}, first.to_json()
+    assert world.reload.calls == 1
+
+    # Three more runs on new data; between them the promoter reorders the challengers, so
+    # every family ends with four different versions under its four aliases.
+    for alias in (Alias.SHADOW1, Alias.B, None):
+        world.play(15)
+        run_training(world.edges, options())
+        if alias is not None:
+            _promote_like_the_promoter(world, alias)
+    expected = {Alias.PRODUCTION: 1, Alias.B: 3, Alias.SHADOW1: 2, Alias.SHADOW2: 4}
+    assert world.aliases() == dict.fromkeys(FAMILIES, expected)
+
+    # The last run's sync came before nothing else moved: sync now reflects the promoter's moves too.
+    from shared.registry import sync_serving_cache
+
+    sync_serving_cache(world.cache, world.client, clean=True)
+    models = world.cache.list_models()
+    assert len(models) == 4 * len(FAMILIES)
+    assert {(m.family, m.version) for m in models} == {(f.value, v) for f in FAMILIES for v in (1, 2, 3, 4)}
+    assert world.markers() == {f.value: {a.value: v for a, v in expected.items()} for f in FAMILIES}
+    for family in FAMILIES:
+        with world.cache.model_dir(family, 4) as directory:
+            model = load_artifact(directory)
+            assert model.meta.family is family and model.meta.version == 4
+
+    for family in FAMILIES:
+        events = world.store.read_aggregate(family.value)
+        trained = [e for e in events if e.type is EventType.MODEL_TRAINED]
+        changed = [e for e in events if e.type is EventType.ALIASES_CHANGED]
+        assert [e.payload["version"] for e in trained] == [1, 2, 3, 4]
+        assert all(e.payload["gate"]["passed"] for e in trained)
+        assert [e.payload["action"] for e in changed] == ["register"] * 4
+        assert changed[0].payload["after"] == {a.value: 1 for a in Alias}
+        assert changed[-1].payload["before"][Alias.SHADOW2.value] == 3
+        assert changed[-1].payload["after"][Alias.SHADOW2.value] == 4
+        ledger = world.store.ledger(family=family.value)
+        assert len(ledger) == 4
+
+    run = world.client.get_run(trained[-1].payload["run_id"])
+    assert run.data.tags["gate.passed"] == "true"
+    assert {"holdout_accuracy", "holdout_game_win_rate", "cv_accuracy_std", "candidate_val_log_loss"} <= set(
+        run.data.metrics
+    )
+    assert run.data.params["contract_hash"] == trained[-1].payload["contract_hash"]
+    artifacts = {a.path for a in world.client.list_artifacts(run.info.run_id, "plots")}
+    assert artifacts == {"plots/learning_curve.png", "plots/confusion_matrix.png", "plots/calibration.png"}
+    assert {a.path for a in world.client.list_artifacts(run.info.run_id, "model")} >= {"model/meta.json"}
+
+
+def test_a_crash_mid_job_changes_no_alias_and_no_cache_marker(world: World) -> None:
+    world.play(40)
+    run_training(world.edges, options())
+    before_aliases, before_markers = world.aliases(), world.markers()
+    world.play(15)
+
+    def crash(stage: str, family: Family | None) -> None:
+        if stage == "registered" and family is Family.MNLOGIT:
+            raise RuntimeError("injected crash after registering two families")
+
+    with pytest.raises(RuntimeError, match="injected"):
+        run_training(world.edges, options(), hook=crash)
+    assert world.aliases() == before_aliases
+    assert world.markers() == before_markers
+    changed = world.store.read_aggregate(Family.XGBOOST.value)
+    assert [e.type for e in changed] == [EventType.MODEL_TRAINED, EventType.ALIASES_CHANGED]
+    assert world.reload.calls == 1  # only the first, successful run
+
+    # The next run trains again (the crashed one recorded nothing) and moves shadow2.
+    report = run_training(world.edges, options())
+    assert {o.status for o in report.outcomes} == {"trained"}
+    assert read_aliases(world.client, Family.XGBOOST)[Alias.SHADOW2] == 3  # v2 was registered by the crash
+
+
+def test_a_run_without_enough_new_rows_is_skipped_and_says_why(world: World) -> None:
+    world.play(40)
+    run_training(world.edges, options(families=(Family.MNLOGIT,)))
+    again = run_training(world.edges, options(families=(Family.MNLOGIT,)))
+    (outcome,) = again.outcomes
+    assert outcome.status == "skipped"
+    assert "0 new rows since the last run" in outcome.reason
+    assert read_aliases(world.client, Family.MNLOGIT) == dict.fromkeys(Alias, 1)
+
+    forced = run_training(world.edges, options(families=(Family.MNLOGIT,), force=True))
+    assert forced.outcomes[0].status == "trained" and forced.outcomes[0].version == 2
+
+
+def test_too_little_data_skips_every_family(world: World) -> None:
+    world.play(3)
+    report = run_training(world.edges, options())
+    assert {o.status for o in report.outcomes} == {"skipped"}
+    assert all("fewer than the minimum 200" in o.reason for o in report.outcomes)
+    assert world.aliases() == {f: {} for f in FAMILIES}
+    assert world.reload.calls == 0
+
+
+def test_a_candidate_that_fails_the_gate_is_registered_but_takes_no_alias(world: World) -> None:
+    world.play(40)
+    run_training(world.edges, options(families=(Family.MNLOGIT,)))
+    world.play(15)
+    # A negative margin demands more than Production's accuracy + 0.5: impossible.
+    report = run_training(world.edges, options(families=(Family.MNLOGIT,), gate_margin=-0.5))
+    (outcome,) = report.outcomes
+    assert outcome.version == 2 and outcome.gate is not None and not outcome.gate["passed"]
+    assert "below Production v1" in outcome.reason
+    assert read_aliases(world.client, Family.MNLOGIT) == dict.fromkeys(Alias, 1)
+    events = world.store.read_aggregate(Family.MNLOGIT.value)
+    assert events[-1].type is EventType.MODEL_TRAINED and events[-1].payload["gate"]["passed"] is False
