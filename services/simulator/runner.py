@@ -6,7 +6,7 @@ import asyncio
 import random
 import sys
 import uuid
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -98,7 +98,7 @@ def summarise(records: Sequence[GameRecord]) -> str:
         "|---|---|---:|---:|---:|---:|",
     ]
     for (player, policy), rs in sorted(groups.items()):
-        sources = sum((r.bot_sources for r in rs), start=type(rs[0].bot_sources)())
+        sources = sum((r.bot_sources for r in rs), start=Counter[str]())
         ml = sources["model"] / max(1, sources["model"] + sources["fallback"])
         mean_rounds = sum(r.rounds for r in rs) / len(rs)
         lines.append(
