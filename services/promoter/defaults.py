@@ -8,7 +8,7 @@ SWAP_PROBABILITY = 0.95
 # repeated looks at two equal models from ever reaching SWAP_PROBABILITY: see docs/operations.md.
 SWAP_MARGIN = 0.05
 # Finished games of each version (while serving) before any swap is considered.
-MIN_GAMES = 30
+MIN_GAMES = 100
 # Cooldown: games of each version started after the family's last Production/B change.
 MIN_FRESH_GAMES = 30
 

@@ -21,7 +21,7 @@ from shared.registry import open_client, register_version, set_aliases, sync_ser
 from shared.serving_cache import LocalDirectoryCache, S3Cache, ServingCache
 
 FAMILY = Family.MNLOGIT
-TINY = {"max_iterations": 3, "patience": 1}
+TINY = {"max_iter": 3, "patience": 1}
 
 
 class ReloadCalls:

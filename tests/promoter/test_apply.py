@@ -31,8 +31,8 @@ def play(store: EventStore, version: int, alias: str, wins: int, losses: int, ta
 
 
 def b_clearly_better(store: EventStore, prod: int, b: int, tag: str = "a") -> None:
-    play(store, prod, "Production", 12, 28, tag)
-    play(store, b, "B", 30, 10, tag)
+    play(store, prod, "Production", 35, 75, tag)
+    play(store, b, "B", 75, 35, tag)
 
 
 def test_a_cycle_promotes_b_everywhere_and_writes_the_ledger(
@@ -49,7 +49,7 @@ def test_a_cycle_promotes_b_everywhere_and_writes_the_ledger(
     assert cache_aliases(edges.cache, FAMILY) == expected
     (entry,) = store.ledger(family=FAMILY.value)
     assert entry.action == "promote" and entry.after["Production"] == v2 and entry.before["Production"] == v1
-    assert entry.evidence["aliases"]["B"]["games_won"] == 30
+    assert entry.evidence["aliases"]["B"]["games_won"] == 75
     assert reload_calls.calls == 1
 
 
@@ -141,5 +141,5 @@ def test_evidence_is_read_back_from_a_reopened_store(sqlite_url: str) -> None:
     reopened = EventStore.from_url(sqlite_url)
     evidence = load_evidence(reopened)
     reopened.close()
-    assert evidence.get(FAMILY, 2).game_tally().wins == 30
-    assert evidence.get(FAMILY, 1).game_tally().losses == 28
+    assert evidence.get(FAMILY, 2).game_tally().wins == 75
+    assert evidence.get(FAMILY, 1).game_tally().losses == 75

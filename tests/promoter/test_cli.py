@@ -35,11 +35,11 @@ def env(
     monkeypatch.delenv("INTERNAL_TOKEN", raising=False)
     set_aliases(mlflow_client, FAMILY, {Alias.PRODUCTION: versions[0], Alias.B: versions[1]})
     store = EventStore.from_url(sqlite_url)
-    for i in range(40):
+    for i in range(110):
         store.append(
-            finished_game(f"p{i}", FAMILY, "Production", versions[0], "bot" if i < 12 else "user").events
+            finished_game(f"p{i}", FAMILY, "Production", versions[0], "bot" if i < 35 else "user").events
         )
-        store.append(finished_game(f"b{i}", FAMILY, "B", versions[1], "bot" if i < 30 else "user").events)
+        store.append(finished_game(f"b{i}", FAMILY, "B", versions[1], "bot" if i < 75 else "user").events)
     return store
 
 
@@ -50,14 +50,15 @@ def sample(name: str, **labels: str) -> float | None:
 def test_promote_job_promotes_and_sets_the_gauges(env: EventStore, versions: list[int]) -> None:
     report = promote_job(FAMILY.value)
     (family,) = report["families"]
-    assert family["action"] == "promote" and family["after"]["Production"] == versions[1]
+    assert family["action"] == "promote", family
+    assert family["after"]["Production"] == versions[1]
     fam = FAMILY.value
     assert sample("rps_promoter_decision", family=fam, action="promote") == 1
     assert sample("rps_promoter_decision", family=fam, action="retain") == 0
     posterior = sample("rps_promoter_posterior_probability", family=fam)
     assert posterior is not None and posterior >= 0.95
-    assert sample("rps_promoter_evidence_games", family=fam, alias="B") == 40
-    assert sample("rps_promoter_games_since_last_swap", family=fam, alias="Production") == 40
+    assert sample("rps_promoter_evidence_games", family=fam, alias="B") == 110
+    assert sample("rps_promoter_games_since_last_swap", family=fam, alias="Production") == 110
     assert (sample("rps_promoter_last_cycle_timestamp_seconds") or 0) > 0
 
 
@@ -65,7 +66,7 @@ def test_evidence_command_prints_the_table(env: EventStore, capsys: pytest.Captu
     assert main(["evidence", "--family", FAMILY.value]) == 0
     out = capsys.readouterr().out
     assert FAMILY.value in out
-    assert re.search(r"^B\s+v2\s+30-10\s+75\.0%\s+40\s", out, re.MULTILINE), out
+    assert re.search(r"^B\s+v2\s+75-35\s+68\.2%\s+110\s", out, re.MULTILINE), out
     assert "B vs Production: P(B > Production + 0.05)" in out
 
 

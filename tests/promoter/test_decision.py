@@ -33,29 +33,29 @@ def add_rounds(evidence: Evidence, version: int, win: int, lose: int, draw: int 
 
 def test_a_clearly_better_b_is_promoted() -> None:
     ev = Evidence()
-    add_games(ev, 1, 45, 55, 0)
-    add_games(ev, 2, 70, 30, 100)
+    add_games(ev, 1, 54, 66, 0)
+    add_games(ev, 2, 84, 36, 200)
     decision = decide(FAM, aliases(1, 2), ev, FamilyHistory())
     assert decision.action is Action.PROMOTE
     assert decision.after == aliases(2, 1)
     assert decision.posterior is not None and decision.posterior >= 0.95
-    assert decision.evidence["aliases"]["B"]["games_won"] == 70
+    assert decision.evidence["aliases"]["B"]["games_won"] == 84
 
 
 def test_too_few_games_is_insufficient_data_even_with_a_perfect_record() -> None:
     ev = Evidence()
-    add_games(ev, 1, 0, 29, 0)
-    add_games(ev, 2, 29, 0, 100)
+    add_games(ev, 1, 0, 99, 0)
+    add_games(ev, 2, 99, 0, 100)
     decision = decide(FAM, aliases(1, 2), ev, FamilyHistory())
     assert decision.action is Action.INSUFFICIENT_DATA
     assert decision.after == decision.before
-    assert "need 30 each" in decision.reason
+    assert "need 100 each" in decision.reason
 
 
 def test_similar_records_are_retained() -> None:
     ev = Evidence()
-    add_games(ev, 1, 50, 50, 0)
-    add_games(ev, 2, 54, 46, 100)
+    add_games(ev, 1, 60, 60, 0)
+    add_games(ev, 2, 65, 55, 200)
     decision = decide(FAM, aliases(1, 2), ev, FamilyHistory())
     assert decision.action is Action.RETAIN
     assert decision.posterior is not None and decision.posterior < 0.95
@@ -63,8 +63,8 @@ def test_similar_records_are_retained() -> None:
 
 def test_cooldown_needs_fresh_games_of_both_after_a_change() -> None:
     ev = Evidence()
-    end = add_games(ev, 1, 45, 55, 0)
-    end = add_games(ev, 2, 70, 30, end)
+    end = add_games(ev, 1, 54, 66, 0)
+    end = add_games(ev, 2, 84, 36, end)
     change = end + 1  # B became B here: its games are older than the change
     history = FamilyHistory(last_pair_change=change)
     assert decide(FAM, aliases(1, 2), ev, history).action is Action.INSUFFICIENT_DATA
@@ -75,8 +75,8 @@ def test_cooldown_needs_fresh_games_of_both_after_a_change() -> None:
 
 def test_no_swap_back_after_a_promotion() -> None:
     ev = Evidence()
-    end = add_games(ev, 1, 45, 55, 0)
-    end = add_games(ev, 2, 70, 30, end)
+    end = add_games(ev, 1, 54, 66, 0)
+    end = add_games(ev, 2, 84, 36, end)
     first = decide(FAM, aliases(1, 2), ev, FamilyHistory())
     assert first.action is Action.PROMOTE
     history = FamilyHistory(last_pair_change=end + 1)
@@ -90,8 +90,8 @@ def test_no_swap_back_after_a_promotion() -> None:
 
 def test_games_before_a_rollback_do_not_count() -> None:
     ev = Evidence()
-    end = add_games(ev, 1, 45, 55, 0)
-    end = add_games(ev, 2, 70, 30, end)
+    end = add_games(ev, 1, 54, 66, 0)
+    end = add_games(ev, 2, 84, 36, end)
     history = FamilyHistory(last_pair_change=end + 1, last_rollback=end + 1)
     decision = decide(FAM, aliases(1, 2), ev, history)
     assert decision.action is Action.INSUFFICIENT_DATA
@@ -100,8 +100,8 @@ def test_games_before_a_rollback_do_not_count() -> None:
 
 def test_a_challenger_with_clearly_better_rounds_moves_up() -> None:
     ev = Evidence()
-    add_games(ev, 1, 50, 50, 0)
-    add_games(ev, 2, 50, 50, 100)
+    add_games(ev, 1, 60, 60, 0)
+    add_games(ev, 2, 60, 60, 200)
     add_rounds(ev, 2, 300, 300)
     add_rounds(ev, 3, 320, 300)  # not clearly better than v2
     add_rounds(ev, 4, 400, 200)  # clearly better than both
@@ -112,8 +112,8 @@ def test_a_challenger_with_clearly_better_rounds_moves_up() -> None:
 
 def test_challengers_without_enough_rounds_stay_where_they_are() -> None:
     ev = Evidence()
-    add_games(ev, 1, 50, 50, 0)
-    add_games(ev, 2, 50, 50, 100)
+    add_games(ev, 1, 60, 60, 0)
+    add_games(ev, 2, 60, 60, 200)
     add_rounds(ev, 2, 300, 300)
     add_rounds(ev, 3, 60, 10)  # 70 decisive rounds < 100
     decision = decide(FAM, aliases(1, 2, 3), ev, FamilyHistory())
