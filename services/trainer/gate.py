@@ -38,38 +38,41 @@ class GateVerdict:
 
 
 def offline_gate(candidate: Scores, production: ProductionScores | None, margin: float) -> GateVerdict:
-    base = {"accuracy": candidate.accuracy, "log_loss": candidate.log_loss, "margin": margin}
+    def verdict(passed: bool, reason: str, production_version: int | None = None) -> GateVerdict:
+        prod = production.scores if production is not None else None
+        return GateVerdict(
+            passed,
+            reason,
+            accuracy=candidate.accuracy,
+            log_loss=candidate.log_loss,
+            margin=margin,
+            production_version=production_version,
+            production_accuracy=prod.accuracy if prod is not None else None,
+            production_game_win_rate=prod.game_win_rate if prod is not None else None,
+        )
+
     if candidate.accuracy <= CHANCE_ACCURACY or candidate.log_loss >= CHANCE_LOG_LOSS:
         reason = (
             f"does not beat chance: holdout accuracy {candidate.accuracy:.4f} "
             f"(chance {CHANCE_ACCURACY:.4f}), "
             f"log loss {candidate.log_loss:.4f} (uniform {CHANCE_LOG_LOSS:.4f})"
         )
-        return GateVerdict(False, reason, **base)
+        return verdict(False, reason)
     if production is None:
-        return GateVerdict(True, "beats chance; no Production to compare with", **base)
+        return verdict(True, "beats chance; no Production to compare with")
     if production.scores is None:
-        return GateVerdict(
-            True,
-            f"beats chance; Production v{production.version} not comparable: {production.note}",
-            production_version=production.version,
-            **base,
-        )
+        reason = f"beats chance; Production v{production.version} not comparable: {production.note}"
+        return verdict(True, reason, production.version)
     prod = production.scores
-    extra = {
-        "production_version": production.version,
-        "production_accuracy": prod.accuracy,
-        "production_game_win_rate": prod.game_win_rate,
-    }
     floor = prod.accuracy - margin
     if candidate.accuracy < floor:
         reason = (
             f"holdout accuracy {candidate.accuracy:.4f} is more than {margin:.3f} below "
             f"Production v{production.version} ({prod.accuracy:.4f}) on the same holdout"
         )
-        return GateVerdict(False, reason, **base, **extra)
+        return verdict(False, reason, production.version)
     reason = (
         f"beats chance and holdout accuracy {candidate.accuracy:.4f} is within {margin:.3f} of "
         f"Production v{production.version} ({prod.accuracy:.4f})"
     )
-    return GateVerdict(True, reason, **base, **extra)
+    return verdict(True, reason, production.version)

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
 from mlflow import MlflowClient
 from mlflow.entities import Metric, Param, RunTag
-from mlflow.utils.time import get_current_time_millis
 
 from services.trainer import plots
 from services.trainer.dataset import TrainingData
@@ -76,7 +76,7 @@ def log_training_run(
         "data_position": data.head_position,
         "contract_hash": FEATURE_CONTRACT_HASH,
     }
-    now = get_current_time_millis()
+    now = int(time.time() * 1000)
     metrics = {
         **result.metrics(),
         "gate_passed": float(verdict.passed),

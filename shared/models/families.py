@@ -24,7 +24,7 @@ IMPLEMENTATIONS: Mapping[Family, str] = {
 def model_class(family: Family) -> type[FamilyModel]:
     """The FamilyModel subclass of a family (imports its library on first use)."""
     module_name, _, class_name = IMPLEMENTATIONS[Family(family)].partition(":")
-    cls = getattr(importlib.import_module(module_name), class_name)
+    cls: type[FamilyModel] = getattr(importlib.import_module(module_name), class_name)
     assert issubclass(cls, FamilyModel) and cls.family == family
     return cls
 

@@ -21,6 +21,9 @@ MODEL_FILE = "model.pt"
 class MLP(nn.Module):
     """Standardize, then hidden ReLU layers with dropout, then 3 logits."""
 
+    mean: torch.Tensor
+    scale: torch.Tensor
+
     def __init__(self, hidden: tuple[int, ...], dropout: float) -> None:
         super().__init__()
         self.register_buffer("mean", torch.zeros(FEATURE_COUNT))
@@ -34,7 +37,8 @@ class MLP(nn.Module):
         self.net = nn.Sequential(*layers)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.net((x - self.mean) / self.scale)
+        logits: torch.Tensor = self.net((x - self.mean) / self.scale)
+        return logits
 
 
 def _mean_loss(module: MLP, x: torch.Tensor, y: torch.Tensor) -> float:
@@ -77,7 +81,7 @@ class FeedforwardModel(FamilyModel):
                 idx = order[start : start + params.batch_size]
                 optimizer.zero_grad(set_to_none=True)
                 loss = nn.functional.cross_entropy(module(x[idx]), y[idx])
-                loss.backward()
+                loss.backward()  # type: ignore[no-untyped-call]
                 optimizer.step()
             curve.train_logloss.append(_mean_loss(module, x, y))
             val_loss = _mean_loss(module, xval, yval)

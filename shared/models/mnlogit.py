@@ -20,7 +20,7 @@ def softmax(logits: FloatArray) -> FloatArray:
     shifted = logits - logits.max(axis=1, keepdims=True)
     np.exp(shifted, out=shifted)
     shifted /= shifted.sum(axis=1, keepdims=True)
-    return shifted
+    return np.asarray(shifted, dtype=np.float64)
 
 
 class MNLogitModel(FamilyModel):

@@ -77,8 +77,8 @@ def read_aliases(client: MlflowClient, family: Family) -> dict[Alias, int]:
 
 def set_aliases(client: MlflowClient, family: Family, aliases: Mapping[Alias, int | None]) -> None:
     """Point each alias at its version; None removes the alias. Versions are checked before any move."""
-    for version in {v for v in aliases.values() if v is not None}:
-        version_exists(client, family, version, raise_missing=True)
+    for target in {v for v in aliases.values() if v is not None}:
+        version_exists(client, family, target, raise_missing=True)
     for alias, version in aliases.items():
         if version is None:
             try:
