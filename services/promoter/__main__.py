@@ -1,4 +1,4 @@
-"""`python -m services.promoter promote|rollback|evidence`: the promoter's command line."""
+"""`python -m services.promoter promote|rollback|evidence|serve-metrics`: the promoter's command line."""
 
 from __future__ import annotations
 
@@ -7,14 +7,13 @@ import json
 import logging
 import sys
 
-from services.promoter.apply import registry_aliases
 from services.promoter.decision import RollbackImpossibleError
-from services.promoter.jobs import JOB_TIMEOUT_S, QUEUE, open_edges, open_store, promote_job, rollback_job
-from services.promoter.ledger import FamilyHistory
 from services.promoter.settings import Settings
-from services.promoter.source import load_changes, load_evidence
-from services.promoter.table import evidence_table
 from shared.features import FAMILIES, Family
+
+# Jobs, the registry and MLflow are imported by the commands that use them: `serve-metrics`
+# is a long-lived process and `import mlflow` alone costs ~160 MB.
+QUEUE = "promotion"
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -29,12 +28,33 @@ def _parser() -> argparse.ArgumentParser:
     rollback.add_argument("--family", required=True, choices=[f.value for f in FAMILIES])
     evidence = commands.add_parser("evidence", help="print the evidence of every aliased version")
     evidence.add_argument("--family", choices=[f.value for f in FAMILIES], help="one family (default: all)")
+    serve = commands.add_parser("serve-metrics", help="serve the rps_promoter_* gauges from the ledger")
+    serve.add_argument("--host", default="0.0.0.0")
+    serve.add_argument("--port", type=int, default=9108)
     return parser
+
+
+def _serve_metrics(host: str, port: int) -> None:
+    from prometheus_client import CollectorRegistry, start_http_server
+
+    from services.promoter.metrics import PromotionCollector, ledger_reader
+    from shared.events import EventStore
+
+    registry = CollectorRegistry()
+    registry.register(PromotionCollector(ledger_reader(EventStore.from_url(Settings().database_url))))
+    server, thread = start_http_server(port, addr=host, registry=registry)
+    print(f"serving rps_promoter_* on http://{host}:{port}/metrics")
+    try:
+        thread.join()
+    except KeyboardInterrupt:
+        server.shutdown()
 
 
 def _enqueue(family: str | None) -> str:
     import redis
     from rq import Queue
+
+    from services.promoter.jobs import JOB_TIMEOUT_S
 
     queue = Queue(QUEUE, connection=redis.Redis.from_url(Settings().redis_url))
     job = queue.enqueue("services.promoter.jobs.promote_job", family, job_timeout=JOB_TIMEOUT_S)
@@ -42,6 +62,12 @@ def _enqueue(family: str | None) -> str:
 
 
 def _evidence(family: str | None) -> str:
+    from services.promoter.apply import registry_aliases
+    from services.promoter.jobs import open_edges, open_store
+    from services.promoter.ledger import FamilyHistory
+    from services.promoter.source import load_changes, load_evidence
+    from services.promoter.table import evidence_table
+
     settings = Settings()
     store = open_store(settings)
     try:
@@ -60,16 +86,23 @@ def _evidence(family: str | None) -> str:
 def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     args = _parser().parse_args(argv)
+
     if args.command == "promote" and args.enqueue:
         print(f"enqueued promotion job {_enqueue(args.family)} on queue '{QUEUE}'")
     elif args.command == "promote":
+        from services.promoter.jobs import promote_job
+
         print(json.dumps(promote_job(args.family), indent=2))
     elif args.command == "rollback":
+        from services.promoter.jobs import rollback_job
+
         try:
             print(json.dumps(rollback_job(args.family), indent=2))
         except RollbackImpossibleError as exc:
             print(f"rollback refused: {exc}", file=sys.stderr)
             return 2
+    elif args.command == "serve-metrics":
+        _serve_metrics(args.host, args.port)
     else:
         print(_evidence(args.family))
     return 0

@@ -9,7 +9,6 @@ from mlflow import MlflowClient
 
 from services.promoter.apply import Edges, inference_reloader
 from services.promoter.cycle import run_cycle, run_rollback
-from services.promoter.metrics import observe_cycle
 from services.promoter.settings import Settings
 from shared.events import EventStore
 from shared.features import FAMILIES, Family
@@ -18,7 +17,7 @@ from shared.serving_cache import ServingCache, open_cache
 
 log = logging.getLogger(__name__)
 
-QUEUE = "promotion"
+QUEUE = "promotion"  # also in __main__ (kept free of the heavy imports)
 JOB_TIMEOUT_S = 300
 
 
@@ -40,14 +39,13 @@ def _families(family: str | None) -> tuple[Family, ...]:
 
 
 def promote_job(family: str | None = None) -> dict[str, Any]:
-    """One promotion cycle over every family (or one); sets the promoter gauges; returns the report."""
+    """One promotion cycle over every family (or one); returns the report (metrics come from the ledger)."""
     settings = Settings()
     store = open_store(settings)
     try:
         report = run_cycle(store, open_edges(settings), _families(family))
     finally:
         store.close()
-    observe_cycle(report)
     for outcome in report.outcomes:
         log.info("promotion %s: %s", outcome.family, outcome.to_json()["reason"])
     return report.to_json()

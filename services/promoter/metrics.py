@@ -1,62 +1,125 @@
-"""Promoter metrics: gauges set at the end of each cycle (the job runs inside the RQ worker process)."""
+"""Promoter metrics, derived at scrape time from the ledger (the latest entry of each family).
+
+The job runs in an RQ work horse that exits after each job, so gauges set there would never
+be scraped; every number a gauge needs is in the ledger entry's evidence instead. Serve them
+from any long-lived process with `PromotionCollector` (`python -m services.promoter
+serve-metrics` does), listed in docs/metrics.md, "Promoter".
+"""
 
 from __future__ import annotations
 
-from prometheus_client import Gauge
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from typing import Any, Protocol
 
-from services.promoter.cycle import CycleReport
+from prometheus_client.core import GaugeMetricFamily, Metric
+from prometheus_client.registry import Collector
+
 from services.promoter.ledger import Action
-from shared.features import ALIASES
+from shared.events import EventStore, LedgerEntry
+from shared.features import ALIASES, FAMILIES
 
-DECISION = Gauge(
+PROMOTER_ACTIONS = tuple(a for a in Action if a is not Action.REGISTER)
+
+
+class LedgerRow(Protocol):
+    """What the collector reads from a ledger row (shared.events.LedgerEntry)."""
+
+    @property
+    def family(self) -> str: ...
+    @property
+    def action(self) -> str: ...
+    @property
+    def occurred_at(self) -> Any: ...
+    @property
+    def evidence(self) -> dict[str, Any]: ...
+
+
+def latest_decisions(rows: Iterable[LedgerRow]) -> dict[str, LedgerRow]:
+    """The newest promoter decision per family from ledger rows given newest first."""
+    latest: dict[str, LedgerRow] = {}
+    for row in rows:
+        if row.action in PROMOTER_ACTIONS and row.family not in latest:
+            latest[row.family] = row
+    return latest
+
+
+class PromotionCollector(Collector):
+    """Yields the rps_promoter_* gauges from the ledger rows `read_rows()` returns (newest first)."""
+
+    def __init__(self, read_rows: Callable[[], Sequence[LedgerRow]]) -> None:
+        self.read_rows = read_rows
+
+    def describe(self) -> list[Metric]:
+        return []  # samples come from the store at scrape time: nothing to check at registration
+
+    def collect(self) -> Iterator[Metric]:
+        latest = latest_decisions(self.read_rows())
+        decision = GaugeMetricFamily(
+            "rps_promoter_decision",
+            "1 for the action of the family's last promotion decision, 0 for the other actions",
+            labels=["family", "action"],
+        )
+        posterior = GaugeMetricFamily(
+            "rps_promoter_posterior_probability",
+            "P(B game win rate > Production's + margin) at the family's last decision",
+            labels=["family"],
+        )
+        since_swap = GaugeMetricFamily(
+            "rps_promoter_games_since_last_swap",
+            "Finished games of the version under each alias since the family's last Production/B change",
+            labels=["family", "alias"],
+        )
+        games = GaugeMetricFamily(
+            "rps_promoter_evidence_games",
+            "Finished games counted for the version under each alias (since the last rollback)",
+            labels=["family", "alias"],
+        )
+        rounds = GaugeMetricFamily(
+            "rps_promoter_evidence_rounds",
+            "Rounds in which the version under each alias had its prediction scored",
+            labels=["family", "alias"],
+        )
+        decided_at = GaugeMetricFamily(
+            "rps_promoter_last_decision_timestamp_seconds",
+            "Unix time of the family's last promotion decision",
+            labels=["family"],
+        )
+        for family in FAMILIES:
+            row = latest.get(family.value)
+            if row is None:
+                continue
+            for action in PROMOTER_ACTIONS:
+                decision.add_metric([family.value, action.value], 1.0 if row.action == action else 0.0)
+            decided_at.add_metric([family.value], row.occurred_at.timestamp())
+            value = row.evidence.get("posterior")
+            if value is not None:
+                posterior.add_metric([family.value], float(value))
+            per_alias = row.evidence.get("aliases") or {}
+            for alias in ALIASES:
+                summary = per_alias.get(alias.value)
+                if summary is None:
+                    continue
+                labels = [family.value, alias.value]
+                since_swap.add_metric(labels, float(summary["fresh_games"]))
+                games.add_metric(labels, float(summary["games_won"] + summary["games_lost"]))
+                rounds.add_metric(labels, float(summary["rounds"]))
+        yield from (decision, posterior, since_swap, games, rounds, decided_at)
+
+
+def ledger_reader(store: EventStore, rows_per_family: int = 50) -> Callable[[], list[LedgerEntry]]:
+    """Reads each family's newest ledger rows (newest first), for `PromotionCollector`."""
+
+    def read() -> list[LedgerEntry]:
+        return [row for f in FAMILIES for row in store.ledger(family=f.value, limit=rows_per_family)]
+
+    return read
+
+
+METRIC_NAMES: tuple[str, ...] = (
     "rps_promoter_decision",
-    "1 for the action of the family's last promotion decision, 0 for the other actions",
-    ["family", "action"],
-)
-POSTERIOR = Gauge(
     "rps_promoter_posterior_probability",
-    "P(B game win rate > Production's + margin) at the last cycle",
-    ["family"],
-)
-GAMES_SINCE_SWAP = Gauge(
     "rps_promoter_games_since_last_swap",
-    "Finished games of the version under each serving alias since the last Production/B change",
-    ["family", "alias"],
-)
-EVIDENCE_GAMES = Gauge(
     "rps_promoter_evidence_games",
-    "Finished games counted for the version under each alias (since the last rollback)",
-    ["family", "alias"],
-)
-EVIDENCE_ROUNDS = Gauge(
     "rps_promoter_evidence_rounds",
-    "Rounds in which the version under each alias had its prediction scored",
-    ["family", "alias"],
+    "rps_promoter_last_decision_timestamp_seconds",
 )
-LAST_CYCLE = Gauge("rps_promoter_last_cycle_timestamp_seconds", "Unix time the last promotion cycle started")
-CYCLE_ERRORS = Gauge(
-    "rps_promoter_family_errors", "1 when the family's last cycle failed at an edge", ["family"]
-)
-
-
-def observe_cycle(report: CycleReport) -> None:
-    """Set every gauge from a finished cycle."""
-    LAST_CYCLE.set(report.started_at.timestamp())
-    for outcome in report.outcomes:
-        family = outcome.family.value
-        CYCLE_ERRORS.labels(family).set(1 if outcome.error else 0)
-        decision = outcome.decision
-        if decision is None:
-            continue
-        for action in Action:
-            DECISION.labels(family, action.value).set(1 if action is decision.action else 0)
-        if decision.posterior is not None:
-            POSTERIOR.labels(family).set(decision.posterior)
-        for alias, games in outcome.games_since_pair_change.items():
-            GAMES_SINCE_SWAP.labels(family, alias).set(games)
-        per_alias = decision.evidence.get("aliases", {})
-        for alias in ALIASES:
-            summary = per_alias.get(alias.value)
-            games = 0 if summary is None else summary["games_won"] + summary["games_lost"]
-            EVIDENCE_GAMES.labels(family, alias.value).set(games)
-            EVIDENCE_ROUNDS.labels(family, alias.value).set(0 if summary is None else summary["rounds"])

@@ -5,16 +5,18 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import httpx
 import pytest
 from mlflow import MlflowClient
-from prometheus_client import REGISTRY, Gauge
+from prometheus_client import CollectorRegistry, start_http_server
 
-from services.promoter import metrics
 from services.promoter.__main__ import main
 from services.promoter.jobs import QUEUE, promote_job
+from services.promoter.metrics import METRIC_NAMES, PromotionCollector, ledger_reader
 from shared.events import EventStore
 from shared.features import Alias
 from shared.registry import set_aliases
+from tests.conftest import free_port
 from tests.promoter.builders import finished_game
 from tests.promoter.conftest import FAMILY
 
@@ -43,23 +45,43 @@ def env(
     return store
 
 
-def sample(name: str, **labels: str) -> float | None:
-    return REGISTRY.get_sample_value(name, labels)
-
-
-def test_promote_job_promotes_and_sets_the_gauges(env: EventStore, versions: list[int]) -> None:
+def test_promote_job_promotes_and_the_ledger_gauges_show_it(env: EventStore, versions: list[int]) -> None:
     report = promote_job(FAMILY.value)
     (family,) = report["families"]
     assert family["action"] == "promote", family
     assert family["after"]["Production"] == versions[1]
+    registry = CollectorRegistry()
+    registry.register(PromotionCollector(ledger_reader(env)))
     fam = FAMILY.value
-    assert sample("rps_promoter_decision", family=fam, action="promote") == 1
-    assert sample("rps_promoter_decision", family=fam, action="retain") == 0
-    posterior = sample("rps_promoter_posterior_probability", family=fam)
-    assert posterior is not None and posterior >= 0.95
-    assert sample("rps_promoter_evidence_games", family=fam, alias="B") == 110
-    assert sample("rps_promoter_games_since_last_swap", family=fam, alias="Production") == 110
-    assert (sample("rps_promoter_last_cycle_timestamp_seconds") or 0) > 0
+
+    def sample(name: str, **labels: str) -> float | None:
+        return registry.get_sample_value(name, {"family": fam, **labels})
+
+    assert sample("rps_promoter_decision", action="promote") == 1
+    assert sample("rps_promoter_decision", action="retain") == 0
+    assert (sample("rps_promoter_posterior_probability") or 0) >= 0.95
+    assert sample("rps_promoter_evidence_games", alias="B") == 110
+    assert sample("rps_promoter_games_since_last_swap", alias="Production") == 110
+    assert (sample("rps_promoter_last_decision_timestamp_seconds") or 0) > 0
+
+    # The next cycle (no new games) is a cooldown: the gauges follow the newest entry.
+    promote_job(FAMILY.value)
+    assert sample("rps_promoter_decision", action="insufficient_data") == 1
+    assert sample("rps_promoter_games_since_last_swap", alias="Production") == 0
+
+
+def test_the_gauges_are_served_over_http(env: EventStore) -> None:
+    promote_job(FAMILY.value)
+    registry = CollectorRegistry()
+    registry.register(PromotionCollector(ledger_reader(env)))
+    port = free_port()
+    server, thread = start_http_server(port, addr="127.0.0.1", registry=registry)
+    try:
+        body = httpx.get(f"http://127.0.0.1:{port}/metrics", timeout=5).text
+    finally:
+        server.shutdown()
+        thread.join(timeout=5)
+    assert f'rps_promoter_decision{{action="promote",family="{FAMILY.value}"}} 1.0' in body
 
 
 def test_evidence_command_prints_the_table(env: EventStore, capsys: pytest.CaptureFixture[str]) -> None:
@@ -98,10 +120,11 @@ def test_enqueue_puts_the_job_on_the_promotion_queue(
     assert "enqueued" in capsys.readouterr().out
 
 
-def test_every_promoter_metric_is_documented() -> None:
+def test_every_promoter_metric_is_documented(env: EventStore) -> None:
+    promote_job(FAMILY.value)
     text = (Path(__file__).parents[2] / "docs" / "metrics.md").read_text()
     section = text.split("## Promoter", 1)[1].split("\n## ", 1)[0]
-    gauges = [g for g in vars(metrics).values() if isinstance(g, Gauge)]
-    assert gauges
-    for gauge in gauges:
-        assert f"`{gauge._name}`" in section, gauge._name
+    collected = {m.name for m in PromotionCollector(ledger_reader(env)).collect()}
+    assert collected == set(METRIC_NAMES)
+    for name in METRIC_NAMES:
+        assert f"`{name}`" in section, name
