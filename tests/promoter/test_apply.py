@@ -10,9 +10,9 @@ from services.promoter.decision import decide
 from services.promoter.ledger import Action, FamilyHistory
 from services.promoter.source import load_changes, load_evidence, record_decision
 from shared.events import EventStore
-from shared.features import Alias
+from shared.features import MOVES, Alias, beater_of
 from shared.serving_cache import ServingCache
-from tests.promoter.builders import finished_game
+from tests.promoter.builders import GameLog, finished_game, prediction
 from tests.promoter.conftest import FAMILY, ReloadCalls
 
 
@@ -143,3 +143,28 @@ def test_evidence_is_read_back_from_a_reopened_store(sqlite_url: str) -> None:
     reopened.close()
     assert evidence.get(FAMILY, 2).game_tally().wins == 75
     assert evidence.get(FAMILY, 1).game_tally().losses == 75
+
+
+def test_a_challenger_with_better_replayed_rounds_is_moved_into_b(
+    store: EventStore, edges: Edges, deployed: dict[Alias, int]
+) -> None:
+    # v3 (shadow1) predicts the player's move, v2 (B) predicts the move that beats it:
+    # replayed, v3's policy would win and v2's would lose nearly every round.
+    v1, v2, v3 = deployed[Alias.PRODUCTION], deployed[Alias.B], deployed[Alias.SHADOW1]
+    for g in range(15):
+        game = GameLog(f"r{g}", FAMILY, "Production", v1).start()
+        for r in range(10):
+            user = MOVES[(g + r) % 3]
+            right = [0.9 if m is user else 0.05 for m in MOVES]
+            wrong = [0.9 if m is beater_of(user) else 0.05 for m in MOVES]
+            preds = {"Production": prediction(v1, 1 / 3, 1 / 3, 1 / 3), "B": prediction(v2, *wrong)}
+            preds["shadow1"] = prediction(v3, *right)
+            game.round(user, MOVES[r % 3], preds)
+        store.append(game.events)
+    (outcome,) = run_cycle(store, edges, [FAMILY]).outcomes
+    assert outcome.decision is not None and outcome.decision.action is Action.REORDER, outcome
+    expected = {Alias.PRODUCTION: v1, Alias.B: v3, Alias.SHADOW1: v2, Alias.SHADOW2: None}
+    assert registry_aliases(edges.client, FAMILY) == expected
+    assert cache_aliases(edges.cache, FAMILY) == expected
+    shadow = outcome.decision.evidence["aliases"]["shadow1"]
+    assert shadow["rounds"] == 150 and shadow["accuracy"] == 1.0
