@@ -1,8 +1,9 @@
 """Which Prometheus metrics the code registers, and which series names they expose.
 
-Two independent readings, united: the source (every prometheus_client metric
-constructor with a literal name) and the runtime (import each `metrics` module and
-collect its registries, instantiating classes that take a `registry`).
+Two independent readings, united: the source (every prometheus_client metric or
+metric-family constructor with a literal name, so custom collectors count too) and the
+runtime (import each `metrics` module and collect its registries, instantiating
+classes that take a `registry`).
 """
 
 from __future__ import annotations
@@ -18,7 +19,23 @@ from prometheus_client import REGISTRY, CollectorRegistry
 from tests.deploy.tools import REPO
 
 CODE_ROOTS = ("services", "shared")
-METRIC_CLASSES = {"Counter", "Gauge", "Histogram", "Summary", "Info", "Enum"}
+# Metric classes, and the metric families custom collectors yield at scrape time, by kind.
+METRIC_CLASSES = {
+    "Counter": "counter",
+    "Gauge": "gauge",
+    "Histogram": "histogram",
+    "Summary": "summary",
+    "Info": "info",
+    "Enum": "enum",
+    "CounterMetricFamily": "counter",
+    "GaugeMetricFamily": "gauge",
+    "HistogramMetricFamily": "histogram",
+    "GaugeHistogramMetricFamily": "histogram",
+    "SummaryMetricFamily": "summary",
+    "InfoMetricFamily": "info",
+    "StateSetMetricFamily": "enum",
+    "UnknownMetricFamily": "gauge",
+}
 
 
 @dataclass(frozen=True)
@@ -91,7 +108,7 @@ class _ConstructorFinder(ast.NodeVisitor):
             )
             where = f"{self.where}:{node.lineno}"
             if isinstance(name_node, ast.Constant) and isinstance(name_node.value, str):
-                self.found.append(Metric(name_node.value, cls.lower(), where))
+                self.found.append(Metric(name_node.value, METRIC_CLASSES[cls], where))
             else:
                 self.dynamic.append(where)
         self.generic_visit(node)
