@@ -10,6 +10,7 @@ import argparse
 import json
 import logging
 import sys
+from typing import Any
 
 from services.trainer import defaults
 from shared.features import FAMILIES
@@ -43,7 +44,7 @@ def _enqueue(family: str | None, force: bool) -> str:
     return str(job.id)
 
 
-def _train_now(family: str | None, force: bool) -> dict[str, object]:
+def _train_now(family: str | None, force: bool) -> dict[str, Any]:
     from services.trainer.jobs import train
     from services.trainer.pipeline import FITS_PER_FAMILY
     from services.trainer.settings import Settings
@@ -62,12 +63,25 @@ def _train_now(family: str | None, force: bool) -> dict[str, object]:
         return train(Settings(), family=family, force=force, progress=progress)
 
 
+def _summary(report: dict[str, Any]) -> str:
+    """One line per family for a person at a terminal (scripts get the JSON)."""
+    lines = [f"{report['rows']} rows of {report['games']} games"]
+    for f in report["families"]:
+        version = f" v{f['version']}" if f["version"] else ""
+        accuracy = f["metrics"].get("holdout_accuracy")
+        score = f", holdout accuracy {accuracy:.3f}" if accuracy is not None else ""
+        moved = f", aliases {f['aliases_after']}" if f["aliases_after"] else ""
+        lines.append(f"  {f['family']}: {f['status']}{version}{score}{moved} — {f['reason']}")
+    lines.append(f"cache sync: {report['cache_sync']}; inference reload: {report['reload']}")
+    return "\n".join(lines)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     if args.now:
         report = _train_now(args.family, args.force)
-        print(json.dumps(report, indent=2))
+        print(_summary(report) if sys.stdout.isatty() else json.dumps(report, indent=2))
         return 0
     print(f"enqueued training job {_enqueue(args.family, args.force)} on queue '{defaults.QUEUE}'")
     return 0
