@@ -73,6 +73,8 @@ class LocalStack:
         return f"http://127.0.0.1:{self.inference_port}"
 
     def _spawn(self, name: str, args: list[str]) -> subprocess.Popen[bytes]:
+        if name in self.logs:  # a second worker of the same name appends to the same log
+            self.logs[name].close()
         log = (self.workdir / f"{name}.log").open("ab")
         self.logs[name] = log
         process = subprocess.Popen(args, cwd=self.workdir, env=self.env, stdout=log, stderr=subprocess.STDOUT)
