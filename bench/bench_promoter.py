@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 
 from services.promoter.decision import decide
-from services.promoter.ledger import FamilyHistory
+from services.promoter.ledger import AliasMap, FamilyHistory
 from services.promoter.source import load_evidence
 from shared.events import EventStore
 from shared.features import FAMILIES, MOVES, Alias
@@ -34,7 +34,7 @@ def _fill(store: EventStore, rng: np.random.Generator) -> int:
             preds = {}
             for i, a in enumerate(Alias):
                 p = rng.dirichlet(np.ones(3))
-                preds[a.value] = prediction(i + 1, *map(float, p))
+                preds[a.value] = prediction(i + 1, float(p[0]), float(p[1]), float(p[2]))
             game.round(MOVES[int(rng.integers(3))], MOVES[int(rng.integers(3))], preds)
         game.finish("bot" if rng.random() < 0.5 else "user")
         store.append(game.events)
@@ -50,7 +50,7 @@ def run() -> str:
         start = time.perf_counter()
         evidence = load_evidence(store)
         fold_s = time.perf_counter() - start
-        aliases = {Alias.PRODUCTION: 1, Alias.B: 2, Alias.SHADOW1: 3, Alias.SHADOW2: 4}
+        aliases: AliasMap = {Alias.PRODUCTION: 1, Alias.B: 2, Alias.SHADOW1: 3, Alias.SHADOW2: 4}
         start = time.perf_counter()
         for family in FAMILIES:
             decide(family, aliases, evidence, FamilyHistory())

@@ -99,18 +99,19 @@ def rerank_challengers(aliases: AliasMap, evidence: Evidence, family: Family, ru
     Empty slots are filled from below; then adjacent challengers swap when the lower one has
     P(would-win rate higher) >= reorder_probability, both with at least min_rounds rounds.
     """
-    order = [aliases.get(a) for a in CHALLENGERS]
-    versions = [v for v in order if v is not None]
-    order = versions + [None] * (len(order) - len(versions))
+    ranked = [v for v in (aliases.get(a) for a in CHALLENGERS) if v is not None]
     moved = True
-    while moved:  # bubble passes: at most len(CHALLENGERS) - 1 swaps per pass, terminates
+    while moved:  # bubble passes; each swap removes an inversion of the posterior means: terminates
         moved = False
-        for i in range(len(versions) - 1):
-            upper, lower = evidence.get(family, order[i]), evidence.get(family, order[i + 1])
-            enough = min(upper.round_tally.total, lower.round_tally.total) >= rule.min_rounds
-            if enough and prob_greater(lower.round_tally, upper.round_tally) >= rule.reorder_probability:
-                order[i], order[i + 1] = order[i + 1], order[i]
+        for i in range(len(ranked) - 1):
+            upper = evidence.get(family, ranked[i]).round_tally
+            lower = evidence.get(family, ranked[i + 1]).round_tally
+            enough = min(upper.total, lower.total) >= rule.min_rounds
+            better = lower.posterior_mean > upper.posterior_mean
+            if enough and better and prob_greater(lower, upper) >= rule.reorder_probability:
+                ranked[i], ranked[i + 1] = ranked[i + 1], ranked[i]
                 moved = True
+    order: list[int | None] = [*ranked, *([None] * (len(CHALLENGERS) - len(ranked)))]
     after = dict(aliases)
     after.update(zip(CHALLENGERS, order, strict=True))
     return after

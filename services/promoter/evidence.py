@@ -28,7 +28,7 @@ class EventLike(Protocol):
     @property
     def payload(self) -> Mapping[str, Any]: ...
     @property
-    def position(self) -> int: ...
+    def position(self) -> int | None: ...
 
 
 @dataclass(slots=True)
@@ -101,7 +101,7 @@ class Evidence:
         return self.versions[key]
 
 
-def predicted_move(probabilities: Mapping[str, float]) -> Move:
+def predicted_move(probabilities: Mapping[Move, float]) -> Move:
     """The most probable player move; ties go to the earlier of rock, paper, scissors."""
     best = MOVES[0]
     for move in MOVES[1:]:
@@ -130,14 +130,14 @@ class EvidenceFolder:
         self._starts: dict[str, tuple[int, bool]] = {}  # game id -> (start position, is_test)
 
     def add(self, event: EventLike) -> None:
-        payload = event.payload
-        self.evidence.last_position = max(self.evidence.last_position, event.position)
+        payload, position = event.payload, event.position or 0  # stored events always have one
+        self.evidence.last_position = max(self.evidence.last_position, position)
         if event.type == "GameStarted":
-            self._starts[event.aggregate_id] = (event.position, bool(payload.get("is_test")))
+            self._starts[event.aggregate_id] = (position, bool(payload.get("is_test")))
         elif event.type == "RoundPlayed":
             self._add_round(event.aggregate_id, payload)
         elif event.type == "GameFinished":
-            self._add_game(event.aggregate_id, payload, event.position)
+            self._add_game(event.aggregate_id, payload, position)
 
     def _is_test(self, game_id: str) -> bool:
         return self._starts.get(game_id, (0, False))[1]

@@ -11,7 +11,7 @@ from shared.features import Family
 
 def load_evidence(store: EventStore) -> Evidence:
     """Evidence of every version, folded from the whole log (so it survives any restart)."""
-    return collect_evidence(store.iter_events(types=GAME_EVENT_TYPES))  # type: ignore[arg-type]
+    return collect_evidence(store.iter_events(types=GAME_EVENT_TYPES))
 
 
 def load_changes(store: EventStore, family: Family) -> list[AliasChange]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.special import betainc, betaln, xlog1py, xlogy
+from scipy.special import betainc, betaln, xlog1py, xlogy  # type: ignore[import-untyped]
 
 from services.promoter.defaults import INTEGRATION_POINTS, INTEGRATION_SDS
 
@@ -33,7 +33,7 @@ class Tally:
 
 def _beta_pdf(x: np.ndarray, a: float, b: float) -> np.ndarray:
     # xlogy/xlog1py make 0 * log(0) = 0, so Beta(1, b) is finite at x = 0.
-    return np.exp(xlogy(a - 1.0, x) + xlog1py(b - 1.0, -x) - betaln(a, b))
+    return np.asarray(np.exp(xlogy(a - 1.0, x) + xlog1py(b - 1.0, -x) - betaln(a, b)), dtype=float)
 
 
 def prob_greater(challenger: Tally, incumbent: Tally, margin: float = 0.0) -> float:

@@ -18,7 +18,7 @@ def evidence_table(
     family: Family, aliases: AliasMap, evidence: Evidence, history: FamilyHistory, rule: Rule = DEFAULT_RULE
 ) -> str:
     """One family: a row per alias with a version, then the Production-versus-B verdict."""
-    rows = [COLUMNS]
+    rows: list[tuple[str, ...]] = [COLUMNS]
     for alias, version in aliases.items():
         if version is None:
             rows.append((alias.value, "-", *("" for _ in COLUMNS[2:])))

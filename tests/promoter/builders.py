@@ -14,7 +14,7 @@ Predictions = Mapping[str, Mapping[str, Any]]
 
 def prediction(
     version: int | None, rock: float, paper: float, scissors: float, source: str = "cache"
-) -> dict:
+) -> dict[str, Any]:
     return {
         "model_version": version,
         "probabilities": {"rock": rock, "paper": paper, "scissors": scissors},

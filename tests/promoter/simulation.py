@@ -13,7 +13,7 @@ import numpy as np
 
 from services.promoter.decision import DEFAULT_RULE, Rule, decide
 from services.promoter.evidence import Evidence
-from services.promoter.ledger import Action, FamilyHistory
+from services.promoter.ledger import Action, AliasMap, FamilyHistory
 from shared.features import Alias, Family
 
 FAMILY = Family.XGBOOST
@@ -34,11 +34,11 @@ def simulate(
 ) -> Run:
     """Version 1 starts as Production, version 2 as B; `rates` are their true bot win rates."""
     evidence = Evidence()
-    aliases = {Alias.PRODUCTION: 1, Alias.B: 2, Alias.SHADOW1: None, Alias.SHADOW2: None}
+    aliases: AliasMap = {Alias.PRODUCTION: 1, Alias.B: 2, Alias.SHADOW1: None, Alias.SHADOW2: None}
     history = FamilyHistory()
     position, swaps = 0, []
     for cycle in range(1, cycles + 1):
-        for version in (aliases[Alias.PRODUCTION], aliases[Alias.B]):
+        for version in (aliases[Alias.PRODUCTION] or 0, aliases[Alias.B] or 0):
             record = evidence.record_for(FAMILY, version)
             for won in rng.random(games_per_cycle) < rates[version]:
                 position += 1
@@ -50,4 +50,4 @@ def simulate(
             history = FamilyHistory(position, history.last_rollback, decision.as_entry(position))
             aliases = decision.after
             swaps.append(cycle * games_per_cycle)
-    return Run(swaps, aliases[Alias.PRODUCTION])
+    return Run(swaps, aliases[Alias.PRODUCTION] or 0)

@@ -157,8 +157,11 @@ def test_a_challenger_with_better_replayed_rounds_is_moved_into_b(
             user = MOVES[(g + r) % 3]
             right = [0.9 if m is user else 0.05 for m in MOVES]
             wrong = [0.9 if m is beater_of(user) else 0.05 for m in MOVES]
-            preds = {"Production": prediction(v1, 1 / 3, 1 / 3, 1 / 3), "B": prediction(v2, *wrong)}
-            preds["shadow1"] = prediction(v3, *right)
+            preds = {
+                "Production": prediction(v1, 1 / 3, 1 / 3, 1 / 3),
+                "B": prediction(v2, wrong[0], wrong[1], wrong[2]),
+            }
+            preds["shadow1"] = prediction(v3, right[0], right[1], right[2])
             game.round(user, MOVES[r % 3], preds)
         store.append(game.events)
     (outcome,) = run_cycle(store, edges, [FAMILY]).outcomes

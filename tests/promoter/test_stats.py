@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 
 import pytest
-from scipy.special import betaln
+from scipy.special import betaln  # type: ignore[import-untyped]
 
 from services.promoter.stats import Tally, prob_greater
 
