@@ -128,3 +128,15 @@ def test_every_promoter_metric_is_documented(env: EventStore) -> None:
     assert collected == set(METRIC_NAMES)
     for name in METRIC_NAMES:
         assert f"`{name}`" in section, name
+
+
+def test_every_command_is_documented_in_operations() -> None:
+    from services.promoter.__main__ import _parser
+
+    text = (Path(__file__).parents[2] / "docs" / "operations.md").read_text()
+    section = text.split("## Promotion", 1)[1].split("\n## ", 1)[0]
+    actions = [a for a in _parser()._actions if a.dest == "command"]
+    commands = list(actions[0].choices or {})
+    assert commands
+    for command in commands:
+        assert f"python -m services.promoter {command}" in section, command
