@@ -7,7 +7,6 @@ import json
 import logging
 import sys
 
-from services.promoter.decision import RollbackImpossibleError
 from services.promoter.settings import Settings
 from shared.features import FAMILIES, Family
 
@@ -94,6 +93,7 @@ def main(argv: list[str] | None = None) -> int:
 
         print(json.dumps(promote_job(args.family), indent=2))
     elif args.command == "rollback":
+        from services.promoter.decision import RollbackImpossibleError
         from services.promoter.jobs import rollback_job
 
         try:
