@@ -13,6 +13,7 @@ import argparse
 import asyncio
 import os
 import secrets
+import shutil
 import sys
 import threading
 import time
@@ -163,12 +164,19 @@ def bootstrap(env: dict[str, str], games: int, say: Say) -> None:
     say(f"play in a browser: {gameplay_url}/ui-lite")
 
 
+class RunError(Exception):
+    """The local system cannot start; the message says what to do."""
+
+
 def build_manager(env: dict[str, str], data: Path) -> Manager:
     manager = Manager()
     if redis_answers(env["REDIS_URL"]):
-        print(
-            f"run | reusing the Redis that answers at {env['REDIS_URL']}", flush=True
-        )  # before honcho's printer
+        print(f"run | reusing the Redis that answers at {env['REDIS_URL']}", flush=True)
+    elif shutil.which("redis-server") is None:
+        raise RunError(
+            f"no Redis answers at {env['REDIS_URL']} and redis-server is not installed: "
+            "install it (`make services` does) or set REDIS_URL to a running Redis"
+        )
     else:
         manager.add_process("redis", redis_command(env["REDIS_URL"], data), env=env, cwd=str(ROOT))
     for name, command in parse_procfile(PROCFILE.read_text()).processes.items():
@@ -185,7 +193,11 @@ def main(argv: list[str] | None = None) -> int:
     data = args.data_dir.resolve()
     data.mkdir(parents=True, exist_ok=True)
     env = local_environment(data)
-    manager = build_manager(env, data)
+    try:
+        manager = build_manager(env, data)
+    except RunError as exc:
+        print(f"run | {exc}", file=sys.stderr)
+        return 1
 
     def say(text: str) -> None:
         manager.events.put(

@@ -20,7 +20,6 @@ from typing import IO
 from redis import Redis
 from rq.job import Job, JobStatus
 
-from services.scheduler import defaults as schedule
 from services.scheduler.enqueue import enqueue
 from services.scheduler.schedule import scheduled_job
 
@@ -109,17 +108,14 @@ class LocalStack:
         return "\n".join(path.read_text(errors="replace").splitlines()[-lines:]) if path.exists() else ""
 
     def run_jobs(self, *names: str, timeout_s: float = 900.0) -> None:
-        """Enqueue `train`/`promote` as the scheduler does, then run a real RQ worker in burst mode."""
+        """Enqueue `train`/`promote` as the scheduler does, then run the RQ worker in burst mode."""
         redis = Redis.from_url(self.redis_url)
         for name in names:
             job_id = enqueue(redis, scheduled_job(name))
             if job_id is None:
                 raise StackError(f"{name}: a previous job is still pending")
-            rq = str(Path(sys.executable).parent / "rq")
-            queues = [schedule.PROMOTION_QUEUE, schedule.TRAINING_QUEUE]
-            worker = self._spawn(
-                f"worker-{name}", [rq, "worker", "--burst", "--url", self.redis_url, *queues]
-            )
+            command = [sys.executable, "-m", "services.worker", "--burst", "--url", self.redis_url]
+            worker = self._spawn(f"worker-{name}", command)
             worker.wait(timeout=timeout_s)
             job = Job.fetch(job_id, connection=redis)
             if job.get_status(refresh=True) != JobStatus.FINISHED:
