@@ -23,9 +23,9 @@ from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 
-from honcho.environ import parse_procfile
-from honcho.manager import Manager
-from honcho.printer import Message
+from honcho.environ import parse_procfile  # type: ignore[import-untyped]
+from honcho.manager import Manager  # type: ignore[import-untyped]
+from honcho.printer import Message  # type: ignore[import-untyped]
 from redis import Redis
 from redis.exceptions import RedisError
 from rq.job import Job, JobStatus

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import aiohttp
-from tqdm import tqdm
+from tqdm import tqdm  # type: ignore[import-untyped]
 
 from services.simulator.client import GameRecord, SimulatorError, play_game
 from services.simulator.mix import Mix
@@ -19,6 +19,7 @@ from services.simulator.players import make_player
 from shared.features import POLICIES
 
 REQUEST_TIMEOUT_S = 30
+POLICY_NAMES: tuple[str, ...] = tuple(policy.name for policy in POLICIES)
 
 
 @dataclass(slots=True)
@@ -33,7 +34,7 @@ async def simulate(
     mix: Mix,
     *,
     concurrency: int = 8,
-    policies: Sequence[str] = tuple(p.name for p in POLICIES),
+    policies: Sequence[str] = POLICY_NAMES,
     is_test: bool = False,
     seed: int | None = None,
     progress: bool | None = None,
