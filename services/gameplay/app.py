@@ -19,6 +19,7 @@ from services.gameplay.service import GameService
 from services.gameplay.settings import Settings
 from shared.events import EventStore, OutboxPublisher
 
+SHUTDOWN_WAIT_S = 2.0
 DESCRIPTION = (
     "Rock-paper-scissors against ML bots. Every round is an event in the log; "
     "/internal/* needs `Authorization: Bearer <INTERNAL_TOKEN>`."
@@ -49,8 +50,8 @@ def create_app(settings: Settings) -> FastAPI:
             yield
         finally:
             task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+            # Bounded: nothing is lost if the publisher is cut short (its events stay in the outbox).
+            await asyncio.wait({task}, timeout=SHUTDOWN_WAIT_S)
             await publisher.close()
             await inference.close()
             store.close()
@@ -61,6 +62,6 @@ def create_app(settings: Settings) -> FastAPI:
     install_error_handlers(app)
     for module in (games, stats, health, internal, ui):
         app.include_router(module.router)
-    app.mount("/static", StaticFiles(directory=ui.STATIC_DIR, check_dir=False), name="static")
+    app.mount("/static", StaticFiles(directory=settings.static_dir, check_dir=False), name="static")
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     return app

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from enum import StrEnum
+from pathlib import Path
 
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -28,6 +29,7 @@ class Settings(BaseSettings):
     internal_token: str | None = None
     max_body_bytes: int = Field(16_384, ge=256)
     game_cache_size: int = Field(10_000, ge=0)
+    static_dir: Path = Path(__file__).resolve().parent / "static"  # the Lite UI's files
 
     @model_validator(mode="after")
     def _token_required_in_cluster(self) -> Settings:

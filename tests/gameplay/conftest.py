@@ -30,7 +30,9 @@ class InferenceStandIn:
     service is a separate package; gameplay only needs its batch contract)."""
 
     aliases: tuple[str, ...] = tuple(a.value for a in ALIASES)
-    probabilities: dict[str, float] = field(default_factory=lambda: {"rock": 0.6, "paper": 0.3, "scissors": 0.1})
+    probabilities: dict[str, float] = field(
+        default_factory=lambda: {"rock": 0.6, "paper": 0.3, "scissors": 0.1}
+    )
     delay_s: float = 0.0
     calls: list[dict[str, Any]] = field(default_factory=list)
     url: str = ""
@@ -47,7 +49,9 @@ class InferenceStandIn:
         return web.json_response({"family": body["family"], "predictions": predictions})
 
 
-def _serve_in_thread(stand_in: InferenceStandIn, port: int) -> tuple[asyncio.AbstractEventLoop, threading.Thread]:
+def _serve_in_thread(
+    stand_in: InferenceStandIn, port: int
+) -> tuple[asyncio.AbstractEventLoop, threading.Thread]:
     loop = asyncio.new_event_loop()
     app = web.Application()
     app.router.add_post("/predict/batch", stand_in.predict_batch)
@@ -101,6 +105,7 @@ def start(client: TestClient, policy: str = "forrest", **extra: Any) -> dict[str
 
 
 def play_to_end(client: TestClient, game_id: str, move: str = "rock") -> list[dict[str, Any]]:
+    """Play one move until the end (the stand-in makes the bot answer rock with paper: no endless draws)."""
     answers = []
     for _ in range(200):
         response = client.post("/play", json={"game_id": game_id, "user_move": move})

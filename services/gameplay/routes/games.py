@@ -21,7 +21,7 @@ router = APIRouter(tags=["games"])
 
 
 @router.post("/start_game", response_model=StartGameResponse)
-def start_game(body: StartGameRequest, service: ServiceDep) -> JSON:
+async def start_game(body: StartGameRequest, service: ServiceDep) -> JSON:
     """Start a game against the bot of `policy`; the model alias serving it is fixed now."""
     state = service.start_game(body.player_name.strip(), body.policy.value, body.session_id, body.is_test)
     return JSON(start_view(state))
@@ -34,12 +34,12 @@ async def play(body: PlayRequest, service: ServiceDep) -> JSON:
 
 
 @router.get("/games/{game_id}", response_model=GameView, responses={404: {}})
-def read_game(game_id: str, service: ServiceDep) -> JSON:
+async def read_game(game_id: str, service: ServiceDep) -> JSON:
     return JSON(game_view(service.cache.get(game_id)))
 
 
 @router.get("/games/{game_id}/features", response_model=GameFeatures, responses={404: {}})
-def read_game_features(game_id: str, service: ServiceDep) -> JSON:
+async def read_game_features(game_id: str, service: ServiceDep) -> JSON:
     """The 50 features each recorded round was played with (shared.features, from the stored rounds)."""
     state = service.cache.get(game_id)
     rows = []
