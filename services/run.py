@@ -70,6 +70,8 @@ def local_environment(data: Path) -> dict[str, str]:
         "INFERENCE_URL": f"http://127.0.0.1:{inference_port}",
         "GAMEPLAY_URL": f"http://127.0.0.1:{gameplay_port}",
         "INTERNAL_TOKEN": token_file.read_text().strip(),
+        # Later versions enter as shadow2; only live games on B let the promoter ever swap them in.
+        "ENABLE_AB_TESTING": "true",
         "MLFLOW_DISABLE_TELEMETRY": "true",
         "PYTHONUNBUFFERED": "1",
         "OMP_NUM_THREADS": "1",  # 2 shared cores: keep torch/xgboost/lightgbm from oversubscribing
