@@ -70,3 +70,10 @@ def test_same_seed_draws_the_same_players(gameplay: LocalStack) -> None:
         ]  # concurrency 1: in game order
 
     assert constant_moves() == constant_moves()
+
+
+def test_progress_bar_counts_games_when_asked(
+    gameplay: LocalStack, capsys: pytest.CaptureFixture[str]
+) -> None:
+    asyncio.run(simulate(gameplay.gameplay_url, 3, parse_mix("random"), seed=1, is_test=True, progress=True))
+    assert "3/3" in capsys.readouterr().err
