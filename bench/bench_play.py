@@ -393,6 +393,11 @@ def render(
         for src in ("opening", "model", "fallback")
     }
     degraded = sum(v for k, v in counters.items() if k.startswith("rps_gameplay_degraded_rounds_total"))
+
+    def mean_ms(histogram: str) -> float:
+        count = counters.get(f"{histogram}_count", 0.0)
+        return 1000 * counters.get(f"{histogram}_sum", 0.0) / count if count else float("nan")
+
     rounds_total = sum(sources.values())
 
     def row(name: str, load: Load, ref: Load) -> str:
@@ -428,7 +433,10 @@ def render(
         f"Rounds played during the run: {rounds_total:,.0f} ({sources['opening']:,.0f} opening, "
         f"{sources['model']:,.0f} model, {sources['fallback']:,.0f} fallback; degraded {degraded:,.0f}). "
         f"Stream `rps:events` length at the end: {stream_len:,}; outbox pending after 1.5 s: "
-        f"{sum(pending.values()):.0f}.",
+        f"{sum(pending.values()):.0f}. Inside gameplay (its histograms, whole run): a `/play` took "
+        f"{mean_ms('rps_gameplay_play_seconds'):.2f} ms on average, of which the inference call "
+        f"{mean_ms('rps_gameplay_inference_seconds'):.2f} ms (model rounds only); the rest of the "
+        "latency is HTTP parsing/serialisation, the event loop's queue and the client.",
         "",
         "Targets: " + "; ".join(f"{name} {'✅' if ok else '❌'}" for name, ok in targets) + ".",
     ]

@@ -70,66 +70,116 @@ def apply_game_started(conn: sa.Connection, event: Event) -> None:
     )
 
 
+# The hot path's statements are built once with bind parameters: building a fresh statement per
+# call (`.values(**row)`) cost more than the SQL itself (SQLAlchemy cache-key generation).
+_INSERT_ROUND = rounds.insert()
+_UPDATE_GAME_AFTER_ROUND = (
+    games.update()
+    .where(games.c.game_id == sa.bindparam("p_game_id"))
+    .values(
+        user_score=sa.bindparam("p_user_score"),
+        bot_score=sa.bindparam("p_bot_score"),
+        rounds_played=sa.bindparam("p_round_no"),
+        last_seq=sa.bindparam("p_seq"),
+        model_version=sa.func.coalesce(
+            sa.bindparam("p_model_version", type_=sa.String), games.c.model_version
+        ),
+    )
+)
+_GAME_SESSION = (
+    sa.select(games.c.session_id).where(games.c.game_id == sa.bindparam("p_game_id")).scalar_subquery()
+)
+_COUNT_ROUND = {
+    result: sessions.update()
+    .where(sessions.c.session_id == _GAME_SESSION)
+    .values({sessions.c.rounds_played: sessions.c.rounds_played + 1, column: column + 1})
+    for result, column in (
+        ("win", sessions.c.rounds_won),
+        ("lose", sessions.c.rounds_lost),
+        ("draw", sessions.c.rounds_drawn),
+    )
+}
+_FINISH_GAME = (
+    games.update()
+    .where(games.c.game_id == sa.bindparam("p_game_id"))
+    .values(
+        status="finished",
+        winner=sa.bindparam("p_winner"),
+        finished_at=sa.bindparam("p_at", type_=sa.DateTime(timezone=True)),
+        last_seq=sa.bindparam("p_seq"),
+    )
+)
+_FINISHED_GAME_OWNER = sa.select(games.c.session_id, games.c.player_name, games.c.is_test).where(
+    games.c.game_id == sa.bindparam("p_game_id")
+)
+_COUNT_FINISHED_IN_SESSION = (
+    sessions.update()
+    .where(sessions.c.session_id == sa.bindparam("p_session_id"))
+    .values(
+        games_finished=sessions.c.games_finished + 1, games_won=sessions.c.games_won + sa.bindparam("p_won")
+    )
+)
+_COUNT_FINISHED_FOR_PLAYER = (
+    players.update()
+    .where(players.c.player_name == sa.bindparam("p_player"))
+    .values(
+        games_finished=players.c.games_finished + 1,
+        games_won=players.c.games_won + sa.bindparam("p_won"),
+        points_for=players.c.points_for + sa.bindparam("p_for", type_=sa.Float),
+        points_against=players.c.points_against + sa.bindparam("p_against", type_=sa.Float),
+        last_finished_at=sa.bindparam("p_at", type_=sa.DateTime(timezone=True)),
+    )
+)
+
+
 def apply_round_played(conn: sa.Connection, event: Event) -> None:
     p = event.payload
     game_id = event.aggregate_id
     conn.execute(
-        rounds.insert().values(
-            game_id=game_id,
-            round_no=p["round_no"],
-            user_move=p["user_move"],
-            bot_move=p["bot_move"],
-            result=p["result"],
-            user_delta=p["user_delta"],
-            bot_delta=p["bot_delta"],
-            user_score=p["user_score"],
-            bot_score=p["bot_score"],
-            points=dumps(p["points"]),
-            bot_source=p["bot_source"],
-            alias=p["alias"],
-            model_version=p.get("model_version"),
-            predictions=dumps(p.get("predictions") or {}),
-            latency_ms=p.get("latency_ms"),
-            played_at=event.occurred_at,
-        )
+        _INSERT_ROUND,
+        {
+            "game_id": game_id,
+            "round_no": p["round_no"],
+            "user_move": p["user_move"],
+            "bot_move": p["bot_move"],
+            "result": p["result"],
+            "user_delta": p["user_delta"],
+            "bot_delta": p["bot_delta"],
+            "user_score": p["user_score"],
+            "bot_score": p["bot_score"],
+            "points": dumps(p["points"]),
+            "bot_source": p["bot_source"],
+            "alias": p["alias"],
+            "model_version": p.get("model_version"),
+            "predictions": dumps(p.get("predictions") or {}),
+            "latency_ms": p.get("latency_ms"),
+            "played_at": event.occurred_at,
+        },
     )
-    values: dict[str, Any] = {
-        "user_score": p["user_score"],
-        "bot_score": p["bot_score"],
-        "rounds_played": p["round_no"],
-        "last_seq": event.seq,
-    }
-    if p.get("model_version") is not None:
-        values["model_version"] = p["model_version"]
-    conn.execute(games.update().where(games.c.game_id == game_id).values(**values))
-    counter = {"win": sessions.c.rounds_won, "lose": sessions.c.rounds_lost, "draw": sessions.c.rounds_drawn}[
-        p["result"]
-    ]
-    session_id = sa.select(games.c.session_id).where(games.c.game_id == game_id).scalar_subquery()
     conn.execute(
-        sessions.update()
-        .where(sessions.c.session_id == session_id)
-        .values({sessions.c.rounds_played: sessions.c.rounds_played + 1, counter: counter + 1})
+        _UPDATE_GAME_AFTER_ROUND,
+        {
+            "p_game_id": game_id,
+            "p_user_score": p["user_score"],
+            "p_bot_score": p["bot_score"],
+            "p_round_no": p["round_no"],
+            "p_seq": event.seq,
+            "p_model_version": p.get("model_version"),
+        },
     )
+    conn.execute(_COUNT_ROUND[p["result"]], {"p_game_id": game_id})
 
 
 def apply_game_finished(conn: sa.Connection, event: Event) -> None:
     p = event.payload
     game_id = event.aggregate_id
     conn.execute(
-        games.update()
-        .where(games.c.game_id == game_id)
-        .values(status="finished", winner=p["winner"], finished_at=event.occurred_at, last_seq=event.seq)
+        _FINISH_GAME,
+        {"p_game_id": game_id, "p_winner": p["winner"], "p_at": event.occurred_at, "p_seq": event.seq},
     )
-    row = conn.execute(
-        sa.select(games.c.session_id, games.c.player_name, games.c.is_test).where(games.c.game_id == game_id)
-    ).one()
+    row = conn.execute(_FINISHED_GAME_OWNER, {"p_game_id": game_id}).one()
     won = 1 if p["winner"] == "user" else 0
-    conn.execute(
-        sessions.update()
-        .where(sessions.c.session_id == row.session_id)
-        .values(games_finished=sessions.c.games_finished + 1, games_won=sessions.c.games_won + won)
-    )
+    conn.execute(_COUNT_FINISHED_IN_SESSION, {"p_session_id": row.session_id, "p_won": won})
     if row.is_test:
         return  # test games are kept but stay off the leaderboard
     _insert_ignore(
@@ -145,15 +195,14 @@ def apply_game_finished(conn: sa.Connection, event: Event) -> None:
         },
     )
     conn.execute(
-        players.update()
-        .where(players.c.player_name == row.player_name)
-        .values(
-            games_finished=players.c.games_finished + 1,
-            games_won=players.c.games_won + won,
-            points_for=players.c.points_for + p["user_score"],
-            points_against=players.c.points_against + p["bot_score"],
-            last_finished_at=event.occurred_at,
-        )
+        _COUNT_FINISHED_FOR_PLAYER,
+        {
+            "p_player": row.player_name,
+            "p_won": won,
+            "p_for": p["user_score"],
+            "p_against": p["bot_score"],
+            "p_at": event.occurred_at,
+        },
     )
 
 

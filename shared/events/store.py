@@ -19,6 +19,7 @@ from shared.events.records import Event, EventType, as_utc, dumps, loads, new_ev
 from shared.events.schema import events, ledger, outbox
 
 REBUILD_BATCH = 2000
+_INSERT_EVENT = events.insert()  # built once: a statement per call costs more than the SQL
 
 
 @dataclass(frozen=True, slots=True)
