@@ -9,11 +9,14 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable
+from typing import Any
 
+import orjson
 import redis
 import redis.asyncio as aredis
+import sqlalchemy as sa
 
-from shared.events.records import Event, dumps
+from shared.events.records import Event, as_utc, dumps
 from shared.events.store import EventStore
 
 log = logging.getLogger(__name__)
@@ -28,7 +31,8 @@ RETRY_MAX_S = 5.0
 
 
 def stream_fields(event: Event) -> dict[str, str]:
-    """The stream entry of an event: a few fields to filter on plus the whole event as JSON."""
+    """The stream entry of an event: a few fields to filter on plus the whole event as JSON
+    (`Event.to_dict`; `Event.from_dict` reads it back)."""
     return {
         "event_id": event.event_id,
         "type": event.type.value,
@@ -38,15 +42,36 @@ def stream_fields(event: Event) -> dict[str, str]:
     }
 
 
+def stream_fields_from_row(row: sa.Row[Any]) -> dict[str, str | bytes]:
+    """`stream_fields` straight from a stored row: the payload's JSON text is embedded, not re-parsed."""
+    event = {
+        "event_id": row.event_id,
+        "aggregate_id": row.aggregate_id,
+        "seq": row.seq,
+        "type": row.type,
+        "schema_version": row.schema_version,
+        "occurred_at": as_utc(row.occurred_at).isoformat(),
+        "payload": orjson.Fragment(row.payload),
+        "position": row.position,
+    }
+    return {
+        "event_id": row.event_id,
+        "type": row.type,
+        "aggregate_id": row.aggregate_id,
+        "position": str(row.position),
+        "event": orjson.dumps(event),
+    }
+
+
 def publish_pending_sync(store: EventStore, client: redis.Redis, stream: str = STREAM) -> int:
     """Publish everything in the outbox now (CLI and scripts); returns how many events went out."""
     total = 0
-    while batch := store.pending_outbox(PUBLISH_BATCH):
+    while batch := store.pending_outbox_rows(PUBLISH_BATCH):
         pipe = client.pipeline(transaction=False)
-        for event in batch:
-            pipe.xadd(stream, stream_fields(event), maxlen=STREAM_MAXLEN, approximate=True)
+        for row in batch:
+            pipe.xadd(stream, stream_fields_from_row(row), maxlen=STREAM_MAXLEN, approximate=True)
         pipe.execute()
-        store.mark_published([e.position for e in batch if e.position is not None])
+        store.mark_published([row.position for row in batch])
         total += len(batch)
     return total
 
@@ -77,12 +102,12 @@ class OutboxPublisher:
     async def publish_pending(self) -> int:
         """Publish the outbox in order until it is empty; raises the Redis error if Redis fails."""
         total = 0
-        while batch := self.store.pending_outbox(PUBLISH_BATCH):
+        while batch := self.store.pending_outbox_rows(PUBLISH_BATCH):
             pipe = self.client.pipeline(transaction=False)
-            for event in batch:
-                pipe.xadd(self.stream, stream_fields(event), maxlen=STREAM_MAXLEN, approximate=True)
+            for row in batch:
+                pipe.xadd(self.stream, stream_fields_from_row(row), maxlen=STREAM_MAXLEN, approximate=True)
             await pipe.execute()
-            self.store.mark_published([e.position for e in batch if e.position is not None])
+            self.store.mark_published([row.position for row in batch])
             total += len(batch)
             if self._on_published:
                 self._on_published(len(batch))

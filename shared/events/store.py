@@ -232,6 +232,17 @@ class EventStore:
         with self.engine.connect() as conn:
             return [_row_to_event(r) for r in conn.execute(query)]
 
+    def pending_outbox_rows(self, limit: int = 500) -> list[sa.Row[Any]]:
+        """The same as raw `events` rows (payload still JSON text): what the publisher sends as is."""
+        query = (
+            sa.select(events)
+            .join(outbox, outbox.c.position == events.c.position)
+            .order_by(events.c.position)
+            .limit(limit)
+        )
+        with self.engine.connect() as conn:
+            return list(conn.execute(query))
+
     def outbox_size(self) -> int:
         with self.engine.connect() as conn:
             return int(conn.execute(sa.select(sa.func.count()).select_from(outbox)).scalar() or 0)

@@ -5,12 +5,13 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
+import orjson
 import redis
 from fastapi.testclient import TestClient
 
 from services.gameplay.app import create_app
 from services.gameplay.settings import Settings
-from shared.events import STREAM, EventStore, StreamConsumer, publish_pending_sync
+from shared.events import STREAM, Event, EventStore, StreamConsumer, publish_pending_sync
 from tests.conftest import RedisServer
 from tests.gameplay.conftest import start
 
@@ -47,6 +48,7 @@ def test_events_reach_the_stream_in_order_with_their_data(settings: Settings, re
     assert [int(fields[b"position"]) for _, fields in entries] == [e.position for e in logged]
     assert [fields[b"event_id"].decode() for _, fields in entries] == [e.event_id for e in logged]
     assert entries[-1][1][b"type"] == b"RoundPlayed"
+    assert [Event.from_dict(orjson.loads(fields[b"event"])) for _, fields in entries] == logged
 
 
 def test_redis_outage_mid_game_loses_nothing_and_a_group_sees_each_event_once(
