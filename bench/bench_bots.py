@@ -24,7 +24,7 @@ from services.simulator.arena import fallback_bot, oracle_bot, play_game
 from services.simulator.human import HumanPlayer, load_human_model
 from services.simulator.mix import Mix, parse_mix
 from services.simulator.players import DETERMINISTIC_TYPES, PLAYER_TYPES
-from services.simulator.runner import SimulationResult, bot_win_rate, simulate
+from services.simulator.runner import POLICY_NAMES, SimulationResult, bot_win_rate, simulate
 from shared.features import POLICIES, Winner
 from tests.conftest import RedisServer
 from tests.e2e.stack import LocalStack
@@ -44,8 +44,8 @@ TARGETS = {**dict.fromkeys(DETERMINISTIC_TYPES, 0.90), "human": 0.65, "random": 
 def _play(
     url: str, games: int, mix: Mix, seed: int, *, policies: list[str] | None = None
 ) -> SimulationResult:
-    kwargs = {"policies": policies} if policies else {}
-    result = asyncio.run(simulate(url, games, mix, concurrency=CONCURRENCY, seed=seed, **kwargs))
+    chosen = policies or POLICY_NAMES
+    result = asyncio.run(simulate(url, games, mix, concurrency=CONCURRENCY, seed=seed, policies=chosen))
     if result.errors:
         raise RuntimeError(f"{len(result.errors)} games failed, first: {result.errors[0]}")
     return result

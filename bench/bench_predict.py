@@ -261,9 +261,8 @@ def run() -> str:
     lines += ["", "| HTTP, one client, keep-alive | p50 / p99 / quietest p99 ms |", "|---|---|"]
     for family in (Family.XGBOOST, Family.MNLOGIT):
         lines.append(f"| `/predict` {family.value} | {_fmt(http[f'http_single_{family.value}'])} |")  # type: ignore[arg-type]
-        lines.append(
-            f"| `/predict/batch` {family.value} (4 aliases) | {_fmt(http[f'http_batch_{family.value}'])} |"
-        )  # type: ignore[arg-type]
+        batch = http[f"http_batch_{family.value}"]
+        lines.append(f"| `/predict/batch` {family.value} (4 aliases) | {_fmt(batch)} |")  # type: ignore[arg-type]
     cold_ms = statistics.median(cold) * 1000
     ready = statistics.median(float(s["ready_s"]) for s in served)  # type: ignore[arg-type]
     ready_runs = ", ".join(f"{float(s['ready_s']):.2f}" for s in served)  # type: ignore[arg-type]

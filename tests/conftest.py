@@ -178,8 +178,8 @@ def s3_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 
 def _wait_for_s3(endpoint: str, timeout: float = 60.0) -> None:
-    import boto3
-    from botocore.exceptions import BotoCoreError, ClientError
+    import boto3  # type: ignore[import-untyped]
+    from botocore.exceptions import BotoCoreError, ClientError  # type: ignore[import-untyped]
 
     client = boto3.client("s3", endpoint_url=endpoint)
     deadline = time.monotonic() + timeout

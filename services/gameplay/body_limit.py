@@ -54,7 +54,8 @@ class BodySizeLimit:
             if not sent:
                 sent = True
                 return {"type": "http.request", "body": body, "more_body": False}
-            return await receive()
+            message: Message = await receive()
+            return message
 
         await self.app(scope, replay, send)
 

@@ -28,7 +28,7 @@ class RoundPoints(BaseModel):
 
 class StartGameRequest(Request):
     player_name: str = Field(min_length=1, max_length=64, pattern=r"\S", examples=["ada"])
-    policy: PolicyName  # type: ignore[valid-type]
+    policy: PolicyName
     session_id: str | None = Field(None, min_length=1, max_length=128, pattern=r"^[A-Za-z0-9_.:-]+$")
     is_test: bool = False
 

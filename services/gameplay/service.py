@@ -168,7 +168,7 @@ class GameService:
             return BotChoice(fallback_move(state.game_id, round_no), "fallback", None, {})
         finally:
             metrics.INFERENCE_SECONDS.observe(time.perf_counter() - asked)
-        serving = answer.by_alias.get(state.alias)
+        serving = answer.by_alias.get(state.alias) or {}
         try:
             probabilities = {
                 Move(m): float(serving["probabilities"][m]) for m in ("rock", "paper", "scissors")

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import aiohttp
-from tqdm import tqdm  # type: ignore[import-untyped]
+from tqdm import tqdm
 
 from services.simulator.client import GameRecord, SimulatorError, play_game
 from services.simulator.mix import Mix

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 import redis
 
@@ -94,7 +94,7 @@ class StreamConsumer:
 
     def _read(self, count: int, block_ms: int | None) -> list[Delivery]:
         start = ">" if self._pending_done else "0"
-        reply = self.client.xreadgroup(
+        reply: Any = self.client.xreadgroup(
             self.group, self.name, {self.stream: start}, count=count, block=None if start == "0" else block_ms
         )
         entries = reply[0][1] if reply else []

@@ -15,6 +15,7 @@ import orjson
 import redis
 import redis.asyncio as aredis
 import sqlalchemy as sa
+from redis.typing import EncodableT, FieldT
 
 from shared.events.records import Event, as_utc, dumps
 from shared.events.store import EventStore
@@ -42,7 +43,7 @@ def stream_fields(event: Event) -> dict[str, str]:
     }
 
 
-def stream_fields_from_row(row: sa.Row[Any]) -> dict[str, str | bytes]:
+def stream_fields_from_row(row: sa.Row[Any]) -> dict[FieldT, EncodableT]:
     """`stream_fields` straight from a stored row: the payload's JSON text is embedded, not re-parsed."""
     event = {
         "event_id": row.event_id,

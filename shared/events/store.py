@@ -88,9 +88,9 @@ class EventStore:
             with self._writer.begin() as conn:
                 self._check_seqs(conn, new_events)
                 for event in new_events:
-                    position = conn.execute(events.insert().values(**_event_row(event))).inserted_primary_key[
-                        0
-                    ]
+                    inserted = conn.execute(events.insert().values(**_event_row(event))).inserted_primary_key
+                    assert inserted is not None, "the events table has an autoincrement key"
+                    position = inserted[0]
                     stored.append(event.with_position(int(position)))
                 conn.execute(outbox.insert(), [{"position": e.position} for e in stored])
                 apply_events(conn, stored)

@@ -49,8 +49,8 @@ class MNLogitModel(FamilyModel):
     def _fit(cls, train: XY, val: XY, params: MNLogitParams) -> Self:
         import warnings
 
-        from sklearn.exceptions import ConvergenceWarning
-        from sklearn.linear_model import LogisticRegression
+        from sklearn.exceptions import ConvergenceWarning  # type: ignore[import-untyped]
+        from sklearn.linear_model import LogisticRegression  # type: ignore[import-untyped]
 
         x = train.x.astype(np.float64)
         mean = x.mean(axis=0)

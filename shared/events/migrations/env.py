@@ -15,7 +15,10 @@ def run_migrations() -> None:
     if connection is not None:
         _run(connection)
         return
-    engine = sa.create_engine(config.get_main_option("sqlalchemy.url"))
+    url = config.get_main_option("sqlalchemy.url")
+    if url is None:
+        raise RuntimeError("alembic: no sqlalchemy.url and no connection given")
+    engine = sa.create_engine(url)
     with engine.begin() as conn:
         _run(conn)
     engine.dispose()
