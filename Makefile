@@ -7,7 +7,7 @@ export MLFLOW_DISABLE_TELEMETRY := true
 export PYTHONDONTWRITEBYTECODE := 1
 
 .DEFAULT_GOAL := help
-.PHONY: help install services test lint format bench run clean
+.PHONY: help install services test lint format bench run simulate train promote rollback screenshots clean
 
 help: ## List every target with one line each
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -40,6 +40,23 @@ bench: install services ## Run the benchmarks; results go to bench/results.md
 
 run: install ## Run the whole system locally (SQLite, a local Redis, a local model cache)
 	$(PY) -m services.run
+
+simulate: install ## Play simulated games against local gameplay (GAMES=200 PLAYERS=human:70,random:10,cycle:20 URL=...)
+	$(PY) -m services.simulator simulate --games $(or $(GAMES),200) \
+		--players '$(or $(PLAYERS),human:70,random:10,cycle:20)' --url $(or $(URL),http://127.0.0.1:8000)
+
+train: install ## Train every family now, here, with a progress bar (ignores the new-rows minimum)
+	$(PY) -m services.trainer train --now --force
+
+promote: install ## Run one promotion cycle now, here
+	$(PY) -m services.promoter promote --now
+
+rollback: install ## Restore a family's previous Production (FAMILY=rps_bot_xgboost)
+	@test -n "$(FAMILY)" || { echo "set FAMILY, e.g. make rollback FAMILY=rps_bot_xgboost"; exit 2; }
+	$(PY) -m services.promoter rollback --family $(FAMILY)
+
+screenshots: install services ## Regenerate docs/ui-lite.png and docs/ui-lite-debug.png in headless Chromium
+	$(PY) -m tests.ui.screenshots
 
 clean: ## Remove the virtualenv and local data
 	rm -rf $(VENV) data .pytest_cache .mypy_cache .ruff_cache
