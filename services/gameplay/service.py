@@ -94,9 +94,16 @@ class GameService:
         metrics.GAMES_STARTED.labels(policy.name, alias.value).inc()
         return state
 
-    async def play(self, game_id: str, user_move: Move, round_no: int | None) -> dict[str, Any]:
+    async def play(
+        self, game_id: str, user_move: Move, round_no: int | None, *, refreshed: bool = False
+    ) -> dict[str, Any]:
         started = time.perf_counter()
         state = self.cache.get(game_id)
+        if round_no is not None and round_no > state.next_round_no and not refreshed:
+            # Another replica may have played rounds since this one cached the game.
+            self.cache.forget(game_id)
+            state = self.cache.get(game_id)
+            refreshed = True
         replay = self._replayed_round(state, user_move, round_no)
         if replay is not None:
             return replay
@@ -108,6 +115,11 @@ class GameService:
         try:
             self.store.append(new_events)
         except ConcurrencyError:  # another process recorded it
+            if round_no is None and not refreshed:
+                # Without a round number the move is for the current round: our copy was stale
+                # (another replica played), so play it once more on the game as stored.
+                self.cache.forget(game_id)
+                return await self.play(game_id, user_move, None, refreshed=True)
             return self._after_conflict(game_id, user_move, round_no, new_events[0].payload["round_no"])
         self._appended()
         for event in new_events:

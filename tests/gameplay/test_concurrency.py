@@ -88,3 +88,30 @@ def test_concurrent_retries_with_round_no_all_get_the_one_recorded_result(
     for answers in by_round.values():
         assert len(answers) == 8
         assert all(a == answers[0] for a in answers)
+
+
+def test_plays_alternating_between_two_instances_all_succeed(
+    settings: Settings, inference: InferenceStandIn
+) -> None:
+    """Each instance caches games; a copy made stale by the other instance must not refuse a move."""
+
+    async def alternate(urls: list[str], game_id: str, with_round_no: bool) -> list[tuple[int, Any]]:
+        outcomes = []
+        async with aiohttp.ClientSession() as session:
+            for round_no in range(1, 9):
+                body: dict[str, Any] = {"game_id": game_id, "user_move": "paper"}
+                if with_round_no:
+                    body["round_no"] = round_no
+                outcomes.append(await _post(session, f"{urls[round_no % 2]}/play", body))
+                if outcomes[-1][0] != 200 or outcomes[-1][1]["finished"]:
+                    break
+        return outcomes
+
+    with LiveServer(create_app(settings)) as one, LiveServer(create_app(settings)) as two:
+        for with_round_no in (True, False):
+            game_id = _start(one.url)
+            outcomes = asyncio.run(alternate([one.url, two.url], game_id, with_round_no))
+            assert [status for status, _ in outcomes] == [200] * len(outcomes), outcomes
+            played = [body["round_no"] for _, body in outcomes]
+            recorded = _recorded_rounds(settings.database_url, game_id)
+            assert recorded == played == list(range(1, len(recorded) + 1))
