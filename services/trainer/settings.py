@@ -2,15 +2,23 @@
 
 from __future__ import annotations
 
-from pydantic import SecretStr, field_validator
+from enum import StrEnum
+
+from pydantic import SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from services.trainer import defaults
 
 
+class Environment(StrEnum):
+    LOCAL = "local"
+    CLUSTER = "cluster"  # INTERNAL_TOKEN must be set: a missing one stops start-up
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_file=None, extra="ignore")
 
+    rps_env: Environment = Environment.LOCAL
     database_url: str = "sqlite:///data/rps.db"
     redis_url: str = "redis://127.0.0.1:6379/0"
     mlflow_tracking_uri: str = "sqlite:///data/mlflow.db"
@@ -32,3 +40,10 @@ class Settings(BaseSettings):
     @classmethod
     def _empty_is_unset(cls, value: object) -> object:
         return None if value == "" else value
+
+    @model_validator(mode="after")
+    def _token_required_in_cluster(self) -> Settings:
+        # As gameplay and inference: a cluster deployment without the token would skip every reload.
+        if self.rps_env is Environment.CLUSTER and self.internal_token is None:
+            raise ValueError("INTERNAL_TOKEN must be set when RPS_ENV=cluster")
+        return self
