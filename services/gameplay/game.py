@@ -8,7 +8,14 @@ from typing import Any
 
 import numpy as np
 
-from shared.events import Event, EventType, new_event
+from shared.events import (
+    Event,
+    EventType,
+    game_finished_payload,
+    game_started_fields,
+    new_event,
+    round_played_payload,
+)
 from shared.features import (
     FIRST_MODEL_ROUND,
     Move,
@@ -78,48 +85,12 @@ def fold(events: Iterable[Event]) -> GameState | None:
     state: GameState | None = None
     for event in events:
         if event.type is EventType.GAME_STARTED:
-            p = event.payload
             state = GameState(
-                game_id=event.aggregate_id,
-                player_name=p["player_name"],
-                session_id=p["session_id"],
-                policy=p["policy"],
-                family=p["family"],
-                alias=p["alias"],
-                opening=p["opening"],
-                is_test=bool(p["is_test"]),
-                ab_enabled=bool(p["ab_enabled"]),
-                last_seq=event.seq,
+                game_id=event.aggregate_id, last_seq=event.seq, **game_started_fields(event.payload)
             )
         elif state is not None:
             state.apply(event)
     return state
-
-
-def game_started(
-    game_id: str,
-    *,
-    player_name: str,
-    session_id: str,
-    policy: str,
-    family: str,
-    alias: str,
-    opening: str,
-    is_test: bool,
-    ab_enabled: bool,
-) -> Event:
-    payload = {
-        "game_id": game_id,
-        "player_name": player_name,
-        "session_id": session_id,
-        "policy": policy,
-        "family": family,
-        "alias": alias,
-        "opening": opening,
-        "is_test": is_test,
-        "ab_enabled": ab_enabled,
-    }
-    return new_event(EventType.GAME_STARTED, game_id, 1, payload)
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,35 +106,31 @@ def round_events(state: GameState, user_move: Move, bot: BotChoice, latency_ms: 
     round_no = state.next_round_no
     points = state.next_points()
     outcome = score_round(user_move, bot.move, points, state.user_score, state.bot_score)
-    payload = {
-        "round_no": round_no,
-        "user_move": user_move.value,
-        "bot_move": bot.move.value,
-        "result": outcome.result.value,
-        "user_delta": outcome.user_delta,
-        "bot_delta": outcome.bot_delta,
-        "user_score": outcome.user_score,
-        "bot_score": outcome.bot_score,
-        "points": {m.value: v for m, v in points.items()},
-        "bot_source": bot.source,
-        "family": state.family,
-        "alias": state.alias,
-        "model_version": bot.model_version,
-        "predictions": dict(bot.predictions),
-        "latency_ms": round(latency_ms, 3),
-    }
+    payload = round_played_payload(
+        round_no,
+        user_move,
+        bot.move,
+        points,
+        outcome,
+        bot_source=bot.source,
+        family=state.family,
+        alias=state.alias,
+        model_version=bot.model_version,
+        predictions=bot.predictions,
+        latency_ms=latency_ms,
+    )
     out = [new_event(EventType.ROUND_PLAYED, state.game_id, state.last_seq + 1, payload)]
     if outcome.winner is not None:
         last_version = bot.model_version if bot.model_version is not None else state.model_version
-        finished = {
-            "winner": outcome.winner.value,
-            "user_score": outcome.user_score,
-            "bot_score": outcome.bot_score,
-            "rounds": round_no,
-            "family": state.family,
-            "alias": state.alias,
-            "model_version": last_version,
-        }
+        finished = game_finished_payload(
+            outcome.winner,
+            user_score=outcome.user_score,
+            bot_score=outcome.bot_score,
+            rounds=round_no,
+            family=state.family,
+            alias=state.alias,
+            model_version=last_version,
+        )
         out.append(new_event(EventType.GAME_FINISHED, state.game_id, state.last_seq + 2, finished))
     return out
 

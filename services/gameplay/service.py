@@ -9,10 +9,10 @@ from typing import Any
 
 from services.gameplay import metrics
 from services.gameplay.errors import GameFinishedError, GameNotFoundError, RoundConflictError
-from services.gameplay.game import BotChoice, GameState, fold, game_started, round_events
+from services.gameplay.game import BotChoice, GameState, fold, round_events
 from services.gameplay.inference import InferenceClient, InferenceUnavailableError
 from services.gameplay.settings import Settings
-from shared.events import ConcurrencyError, EventStore
+from shared.events import ConcurrencyError, EventStore, EventType, game_started_payload, new_event
 from shared.features import (
     Move,
     choose_move,
@@ -75,7 +75,7 @@ class GameService:
         policy = get_policy(policy_name)
         game_id = uuid.uuid4().hex
         alias = select_alias(game_id, self.settings.enable_ab_testing, self.settings.ab_split)
-        event = game_started(
+        payload = game_started_payload(
             game_id,
             player_name=player_name,
             session_id=session_id or uuid.uuid4().hex,
@@ -86,6 +86,7 @@ class GameService:
             is_test=is_test,
             ab_enabled=self.settings.enable_ab_testing,
         )
+        event = new_event(EventType.GAME_STARTED, game_id, 1, payload)
         self.store.append([event])
         self._appended()
         state = fold([event])

@@ -9,7 +9,15 @@ from datetime import UTC, datetime, timedelta
 
 import numpy as np
 
-from shared.events import Event, EventStore, EventType, new_event
+from shared.events import (
+    Event,
+    EventStore,
+    EventType,
+    game_finished_payload,
+    game_started_payload,
+    new_event,
+    round_played_payload,
+)
 from shared.features import (
     MOVES,
     POLICY_BY_FAMILY,
@@ -105,51 +113,48 @@ def games_for_rounds(n_rounds: int, seed: int = 0, min_round: int = 4) -> list[S
 def game_events(game: SyntheticGame, is_test: bool = False) -> list[Event]:
     """The GameStarted, RoundPlayed… and GameFinished events gameplay would have appended."""
     family = Family.XGBOOST
-    started = {
-        "game_id": game.game_id,
-        "player_name": "synthetic",
-        "session_id": f"session-{game.game_id[:8]}",
-        "policy": POLICY_BY_FAMILY[family].name,
-        "family": family.value,
-        "alias": "Production",
-        "opening": choose_opening(game.game_id).name,
-        "is_test": is_test,
-        "ab_enabled": False,
-    }
+    started = game_started_payload(
+        game.game_id,
+        player_name="synthetic",
+        session_id=f"session-{game.game_id[:8]}",
+        policy=POLICY_BY_FAMILY[family].name,
+        family=family.value,
+        alias="Production",
+        opening=choose_opening(game.game_id).name,
+        is_test=is_test,
+        ab_enabled=False,
+    )
     events = [new_event(EventType.GAME_STARTED, game.game_id, 1, started, occurred_at=game.started_at)]
     for i, (user, bot, points, outcome) in enumerate(
         zip(game.user_moves, game.bot_moves, game.points, game.outcomes, strict=True)
     ):
         round_no = i + 1
-        payload = {
-            "round_no": round_no,
-            "user_move": user.value,
-            "bot_move": bot.value,
-            "result": outcome.result.value,
-            "user_delta": outcome.user_delta,
-            "bot_delta": outcome.bot_delta,
-            "user_score": outcome.user_score,
-            "bot_score": outcome.bot_score,
-            "points": {m.value: v for m, v in points.items()},
-            "bot_source": "opening" if is_opening_round(round_no) else "fallback",
-            "family": family.value,
-            "alias": "Production",
-            "model_version": None,
-            "predictions": {},
-            "latency_ms": 1.0,
-        }
+        payload = round_played_payload(
+            round_no,
+            user,
+            bot,
+            points,
+            outcome,
+            bot_source="opening" if is_opening_round(round_no) else "fallback",
+            family=family.value,
+            alias="Production",
+            model_version=None,
+            predictions={},
+            latency_ms=1.0,
+        )
         at = game.started_at + timedelta(seconds=round_no)
         events.append(new_event(EventType.ROUND_PLAYED, game.game_id, round_no + 1, payload, occurred_at=at))
     last = game.outcomes[-1]
-    finished = {
-        "winner": last.winner.value if last.winner else None,
-        "user_score": last.user_score,
-        "bot_score": last.bot_score,
-        "rounds": len(game),
-        "family": family.value,
-        "alias": "Production",
-        "model_version": None,
-    }
+    assert last.winner is not None, "generate_games plays every game to its end"
+    finished = game_finished_payload(
+        last.winner,
+        user_score=last.user_score,
+        bot_score=last.bot_score,
+        rounds=len(game),
+        family=family.value,
+        alias="Production",
+        model_version=None,
+    )
     at = game.started_at + timedelta(seconds=len(game) + 1)
     events.append(new_event(EventType.GAME_FINISHED, game.game_id, len(game) + 2, finished, occurred_at=at))
     return events

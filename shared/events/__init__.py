@@ -14,7 +14,18 @@ Reading and writing events (trainer, promoter, gameplay)::
     store.ledger(family="rps_bot_xgboost", limit=20)   # promotion history (LedgerEntry), newest first
 
 Payloads are plain dicts, exactly as in docs/architecture.md ("Events"): GameStarted, RoundPlayed,
-GameFinished on the game id; ModelTrained and AliasesChanged on the family name. `event.type` is an
+GameFinished on the game id; ModelTrained and AliasesChanged on the family name. The game events'
+payloads are built by one function each (shared.events.payloads), whoever writes them::
+
+    game_started_payload(game_id, player_name=..., session_id=..., policy=..., family=..., alias=...,
+                         opening=..., is_test=..., ab_enabled=...)
+    round_played_payload(round_no, user_move, bot_move, points, outcome,   # outcome = score_round(...)
+                         bot_source=..., family=..., alias=..., model_version=..., predictions=...,
+                         latency_ms=...)
+    game_finished_payload(winner, user_score=..., bot_score=..., rounds=..., family=..., alias=...,
+                          model_version=...)
+    game_started_fields(payload)                   # GameStarted read back: player_name, ..., ab_enabled
+ `event.type` is an
 EventType (StrEnum). Games with `payload["is_test"]` (GameStarted) are not training material.
 `append` writes the events, their projections (games, rounds, sessions, players = leaderboard,
 ledger) and outbox rows in one transaction; `rebuild_projections()` recreates the projections
@@ -38,6 +49,13 @@ Errors::
 from shared.events.consumer import BoundedSeenIds, Delivery, StreamConsumer
 from shared.events.errors import ConcurrencyError, EventStoreError, UnknownEventTypeError
 from shared.events.outbox import STREAM, OutboxPublisher, publish_pending_sync
+from shared.events.payloads import (
+    GameStartedFields,
+    game_finished_payload,
+    game_started_fields,
+    game_started_payload,
+    round_played_payload,
+)
 from shared.events.records import GAME_EVENT_TYPES, SCHEMA_VERSION, Event, EventType, new_event
 from shared.events.store import EventStore, LedgerEntry
 
@@ -52,10 +70,15 @@ __all__ = [
     "EventStore",
     "EventStoreError",
     "EventType",
+    "GameStartedFields",
     "LedgerEntry",
     "OutboxPublisher",
     "StreamConsumer",
     "UnknownEventTypeError",
+    "game_finished_payload",
+    "game_started_fields",
+    "game_started_payload",
     "new_event",
     "publish_pending_sync",
+    "round_played_payload",
 ]

@@ -12,6 +12,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
+from shared.events.payloads import game_started_fields
 from shared.events.records import Event, EventType, dumps
 from shared.events.schema import PROJECTION_TABLES, games, ledger, players, rounds, sessions
 
@@ -29,14 +30,7 @@ def apply_game_started(conn: sa.Connection, event: Event) -> None:
     conn.execute(
         games.insert().values(
             game_id=event.aggregate_id,
-            player_name=p["player_name"],
-            session_id=p["session_id"],
-            policy=p["policy"],
-            family=p["family"],
-            alias=p["alias"],
-            opening=p["opening"],
-            is_test=bool(p["is_test"]),
-            ab_enabled=bool(p["ab_enabled"]),
+            **game_started_fields(p),
             status="active",
             winner=None,
             user_score=0.0,

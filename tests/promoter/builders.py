@@ -6,8 +6,15 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from shared.events import Event, EventType, new_event
-from shared.features import Family, Move, deterministic_round_points, score_round
+from shared.events import (
+    Event,
+    EventType,
+    game_finished_payload,
+    game_started_payload,
+    new_event,
+    round_played_payload,
+)
+from shared.features import Family, Move, Winner, deterministic_round_points, score_round
 
 Predictions = Mapping[str, Mapping[str, Any]]
 
@@ -37,17 +44,17 @@ class GameLog:
     rounds: int = 0
 
     def start(self) -> GameLog:
-        payload = {
-            "game_id": self.game_id,
-            "player_name": "p",
-            "session_id": "s",
-            "policy": "forrest",
-            "family": self.family.value,
-            "alias": self.alias,
-            "opening": "toolbox",
-            "is_test": self.is_test,
-            "ab_enabled": True,
-        }
+        payload = game_started_payload(
+            self.game_id,
+            player_name="p",
+            session_id="s",
+            policy="forrest",
+            family=self.family.value,
+            alias=self.alias,
+            opening="toolbox",
+            is_test=self.is_test,
+            ab_enabled=True,
+        )
         self.events.append(new_event(EventType.GAME_STARTED, self.game_id, 1, payload))
         return self
 
@@ -56,36 +63,32 @@ class GameLog:
         points = deterministic_round_points(self.game_id, self.rounds)
         outcome = score_round(user, bot, points, self.user_score, self.bot_score)
         self.user_score, self.bot_score = outcome.user_score, outcome.bot_score
-        payload = {
-            "round_no": self.rounds,
-            "user_move": user.value,
-            "bot_move": bot.value,
-            "result": outcome.result.value,
-            "user_delta": outcome.user_delta,
-            "bot_delta": outcome.bot_delta,
-            "user_score": outcome.user_score,
-            "bot_score": outcome.bot_score,
-            "points": {m.value: v for m, v in points.items()},
-            "bot_source": "model" if predictions else "opening",
-            "family": self.family.value,
-            "alias": self.alias,
-            "model_version": self.version,
-            "predictions": dict(predictions or {}),
-            "latency_ms": 1.0,
-        }
+        payload = round_played_payload(
+            self.rounds,
+            user,
+            bot,
+            points,
+            outcome,
+            bot_source="model" if predictions else "opening",
+            family=self.family.value,
+            alias=self.alias,
+            model_version=self.version,
+            predictions=predictions or {},
+            latency_ms=1.0,
+        )
         self.events.append(new_event(EventType.ROUND_PLAYED, self.game_id, len(self.events) + 1, payload))
         return self
 
     def finish(self, winner: str) -> GameLog:
-        payload = {
-            "winner": winner,
-            "user_score": self.user_score,
-            "bot_score": self.bot_score,
-            "rounds": self.rounds,
-            "family": self.family.value,
-            "alias": self.alias,
-            "model_version": self.version,
-        }
+        payload = game_finished_payload(
+            Winner(winner),
+            user_score=self.user_score,
+            bot_score=self.bot_score,
+            rounds=self.rounds,
+            family=self.family.value,
+            alias=self.alias,
+            model_version=self.version,
+        )
         self.events.append(new_event(EventType.GAME_FINISHED, self.game_id, len(self.events) + 1, payload))
         return self
 

@@ -1,0 +1,121 @@
+"""The game events' payloads, built and read in one place (docs/architecture.md, "Events"). Pure.
+
+Plain dicts built once, no validation: RoundPlayed is built on gameplay's /play hot path.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, TypedDict
+
+from shared.features import Move, RoundOutcome, RoundPoints, Winner
+
+# Gameplay records the version as inference answered it; older payloads and tests hold ints.
+ModelVersion = str | int | None
+
+
+def game_started_payload(
+    game_id: str,
+    *,
+    player_name: str,
+    session_id: str,
+    policy: str,
+    family: str,
+    alias: str,
+    opening: str,
+    is_test: bool,
+    ab_enabled: bool,
+) -> dict[str, Any]:
+    return {
+        "game_id": game_id,
+        "player_name": player_name,
+        "session_id": session_id,
+        "policy": policy,
+        "family": family,
+        "alias": alias,
+        "opening": opening,
+        "is_test": is_test,
+        "ab_enabled": ab_enabled,
+    }
+
+
+class GameStartedFields(TypedDict):
+    """What a GameStarted payload says about the game, besides its id (the event's aggregate)."""
+
+    player_name: str
+    session_id: str
+    policy: str
+    family: str
+    alias: str
+    opening: str
+    is_test: bool
+    ab_enabled: bool
+
+
+def game_started_fields(payload: Mapping[str, Any]) -> GameStartedFields:
+    return {
+        "player_name": payload["player_name"],
+        "session_id": payload["session_id"],
+        "policy": payload["policy"],
+        "family": payload["family"],
+        "alias": payload["alias"],
+        "opening": payload["opening"],
+        "is_test": bool(payload["is_test"]),
+        "ab_enabled": bool(payload["ab_enabled"]),
+    }
+
+
+def round_played_payload(
+    round_no: int,
+    user_move: Move,
+    bot_move: Move,
+    points: RoundPoints,
+    outcome: RoundOutcome,
+    *,
+    bot_source: str,
+    family: str,
+    alias: str,
+    model_version: ModelVersion,
+    predictions: Mapping[str, Any],
+    latency_ms: float,
+) -> dict[str, Any]:
+    """`outcome` is the round scored by `shared.features.score_round` (result from the player's side)."""
+    return {
+        "round_no": round_no,
+        "user_move": user_move.value,
+        "bot_move": bot_move.value,
+        "result": outcome.result.value,
+        "user_delta": outcome.user_delta,
+        "bot_delta": outcome.bot_delta,
+        "user_score": outcome.user_score,
+        "bot_score": outcome.bot_score,
+        "points": {m.value: v for m, v in points.items()},
+        "bot_source": bot_source,
+        "family": family,
+        "alias": alias,
+        "model_version": model_version,
+        "predictions": dict(predictions),
+        "latency_ms": round(latency_ms, 3),
+    }
+
+
+def game_finished_payload(
+    winner: Winner,
+    *,
+    user_score: float,
+    bot_score: float,
+    rounds: int,
+    family: str,
+    alias: str,
+    model_version: ModelVersion,
+) -> dict[str, Any]:
+    """`model_version` is the version that served the game's last model round."""
+    return {
+        "winner": winner.value,
+        "user_score": user_score,
+        "bot_score": bot_score,
+        "rounds": rounds,
+        "family": family,
+        "alias": alias,
+        "model_version": model_version,
+    }
