@@ -16,11 +16,9 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-import httpx
 from mlflow import MlflowClient
 
 from services.promoter.decision import Decision
-from services.promoter.defaults import HTTP_TIMEOUT_S
 from services.promoter.ledger import AliasMap, FamilyHistory
 from shared.features import ALIASES, Alias, Family
 from shared.registry import read_aliases, set_aliases, sync_serving_cache
@@ -88,25 +86,3 @@ def recover(edges: Edges, family: Family, history: FamilyHistory) -> list[str]:
     if repaired:
         edges.reload()
     return repaired
-
-
-def inference_reloader(inference_url: str, token: str | None) -> Callable[[], bool]:
-    """POST {inference}/models/reload with the internal token; False (never an error) on failure."""
-
-    def reload() -> bool:
-        if not token:
-            return False
-        try:
-            response = httpx.post(
-                f"{inference_url.rstrip('/')}/models/reload",
-                headers={"Authorization": f"Bearer {token}"},
-                timeout=HTTP_TIMEOUT_S,
-            )
-        except httpx.HTTPError as exc:
-            log.warning("inference reload failed: %s", exc)
-            return False
-        if response.status_code >= 400:
-            log.warning("inference reload answered %s: %s", response.status_code, response.text[:200])
-        return response.status_code < 400
-
-    return reload

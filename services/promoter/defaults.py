@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+# RQ queue of promotion jobs and the timeout of one cycle. Here, not in jobs.py, so that
+# `promote --enqueue` (the CronJob) imports neither MLflow nor SciPy.
+QUEUE = "promotion"
+JOB_TIMEOUT_S = 300
+
 # Swap Production and B when P(win_rate_B > win_rate_Production + SWAP_MARGIN) reaches this.
 SWAP_PROBABILITY = 0.95
 # Practical-significance margin on the game win rate (absolute, 0.05 = 5 points). It is what keeps
@@ -22,6 +27,3 @@ MIN_ROUNDS = 100
 INTEGRATION_POINTS = 1001
 # Half-width of the integration window, in posterior standard deviations.
 INTEGRATION_SDS = 12.0
-
-# Seconds to wait for inference's reload and gameplay's report endpoint.
-HTTP_TIMEOUT_S = 5.0

@@ -7,18 +7,15 @@ from typing import Any
 
 from mlflow import MlflowClient
 
-from services.promoter.apply import Edges, inference_reloader
+from services.promoter.apply import Edges
 from services.promoter.cycle import run_cycle, run_rollback
 from services.promoter.settings import Settings
 from shared.events import EventStore
 from shared.features import FAMILIES, Family
-from shared.registry import open_client
+from shared.registry import open_client, reload_inference
 from shared.serving_cache import ServingCache, open_cache
 
 log = logging.getLogger(__name__)
-
-QUEUE = "promotion"  # also in __main__ (kept free of the heavy imports)
-JOB_TIMEOUT_S = 300
 
 
 def open_store(settings: Settings) -> EventStore:
@@ -31,7 +28,9 @@ def open_edges(settings: Settings) -> Edges:
         directory=settings.serving_cache_dir, endpoint_url=settings.s3_endpoint_url, bucket=settings.s3_bucket
     )
     token = settings.internal_token.get_secret_value() if settings.internal_token else None
-    return Edges(client=client, cache=cache, reload=inference_reloader(settings.inference_url, token))
+    return Edges(
+        client=client, cache=cache, reload=lambda: reload_inference(settings.inference_url, token).ok
+    )
 
 
 def _families(family: str | None) -> tuple[Family, ...]:

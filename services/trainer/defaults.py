@@ -20,5 +20,3 @@ SPLIT_SEED = 20261126
 
 GATE_MARGIN = 0.02  # a candidate may be at most this much holdout accuracy below Production
 CALIBRATION_BINS = 10
-
-RELOAD_TIMEOUT_S = 5.0  # POST /models/reload; inference also reloads from the AliasesChanged event

@@ -9,12 +9,11 @@ from typing import Any
 
 from services.trainer.cycle import Edges, Hook, Options, run_training
 from services.trainer.pipeline import Progress
-from services.trainer.reload import inference_reloader
 from services.trainer.settings import Settings
 from services.trainer.tracking import uses_local_artifacts
 from shared.events import EventStore
 from shared.features import FAMILIES, Family
-from shared.registry import open_client
+from shared.registry import open_client, reload_inference
 from shared.serving_cache import open_cache
 
 log = logging.getLogger(__name__)
@@ -33,7 +32,7 @@ def open_edges(settings: Settings, store: EventStore) -> Edges:
             endpoint_url=settings.s3_endpoint_url,
             bucket=settings.s3_bucket,
         ),
-        reload=inference_reloader(settings.inference_url, token),
+        reload=lambda: reload_inference(settings.inference_url, token).status,
         experiment=settings.mlflow_experiment,
         artifacts_dir=Path(settings.mlflow_artifacts_dir) if local else None,
     )

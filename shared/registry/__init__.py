@@ -7,6 +7,7 @@
     set_aliases(client, Family.XGBOOST, {Alias.SHADOW2: 5, Alias.SHADOW1: None})   # None removes
     download_version(client, Family.XGBOOST, 5, Path("/tmp/v5"))   # -> artifact dir (meta.json)
     sync_serving_cache(cache, client, clean=True)     # models first, markers last, then clean
+    reload_inference(inference_url, token)            # ReloadResult(ok, status); never raises
 
 A registered version's source is the run's `model` artifact path; the version carries the
 tag `contract_hash`.
@@ -25,6 +26,7 @@ from shared.registry.client import (
     version_exists,
 )
 from shared.registry.errors import RegistryError, RegistryUnavailableError, VersionNotFoundError
+from shared.registry.reload import ReloadResult, reload_inference
 from shared.registry.sync import SyncReport, sync_serving_cache
 
 __all__ = [
@@ -32,6 +34,7 @@ __all__ = [
     "MODEL_ARTIFACT_PATH",
     "RegistryError",
     "RegistryUnavailableError",
+    "ReloadResult",
     "SyncReport",
     "VersionNotFoundError",
     "download_version",
@@ -39,6 +42,7 @@ __all__ = [
     "open_client",
     "read_aliases",
     "register_version",
+    "reload_inference",
     "set_aliases",
     "sync_serving_cache",
     "version_contract_hash",

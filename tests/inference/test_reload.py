@@ -11,8 +11,9 @@ import redis
 
 from services.inference.main import create_app
 from shared.features import ALIASES, FAMILIES, Alias, Family
+from shared.registry import ReloadResult, reload_inference
 from shared.serving_cache import LocalDirectoryCache
-from tests.conftest import RedisServer
+from tests.conftest import RedisServer, free_port
 from tests.inference.conftest import SET_X, SET_Y, Artifacts, LiveServer, point_markers
 from tests.inference.helpers import ROW, expected, metric, settings_for
 
@@ -54,6 +55,16 @@ def test_reload_is_off_without_a_configured_token(cache_dir: Path, serve) -> Non
         response = client.post("/models/reload", headers=TOKEN)
     assert response.status_code == 503
     assert "INTERNAL_TOKEN" in response.json()["detail"]
+
+
+def test_trainer_and_promoter_reload_call_tolerates_every_answer(cache_dir: Path, serve) -> None:
+    server = serve(create_app(settings_for(cache_dir)))
+    assert reload_inference(server.url + "/", "secret-token") == ReloadResult(True, "ok")
+    assert reload_inference(server.url, "wrong") == ReloadResult(False, "failed: HTTP 403")
+    skipped = reload_inference(server.url, None)
+    assert not skipped.ok and skipped.status.startswith("skipped: INTERNAL_TOKEN not set")
+    down = reload_inference(f"http://127.0.0.1:{free_port()}", "secret-token")
+    assert not down.ok and down.status.startswith("failed: ")
 
 
 @pytest.mark.parametrize("headers", [TOKEN, {"X-Internal-Token": "secret-token"}])
