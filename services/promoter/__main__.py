@@ -7,12 +7,12 @@ import json
 import logging
 import sys
 
+from services.promoter.defaults import JOB_TIMEOUT_S, QUEUE
 from services.promoter.settings import Settings
 from shared.features import FAMILIES, Family
 
 # Jobs, the registry and MLflow are imported by the commands that use them: `serve-metrics`
 # is a long-lived process and `import mlflow` alone costs ~160 MB.
-QUEUE = "promotion"
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -52,8 +52,6 @@ def _serve_metrics(host: str, port: int) -> None:
 def _enqueue(family: str | None) -> str:
     import redis
     from rq import Queue
-
-    from services.promoter.jobs import JOB_TIMEOUT_S
 
     queue = Queue(QUEUE, connection=redis.Redis.from_url(Settings().redis_url))
     job = queue.enqueue("services.promoter.jobs.promote_job", family, job_timeout=JOB_TIMEOUT_S)

@@ -11,7 +11,8 @@ from mlflow import MlflowClient
 from prometheus_client import CollectorRegistry, start_http_server
 
 from services.promoter.__main__ import main
-from services.promoter.jobs import QUEUE, promote_job
+from services.promoter.defaults import QUEUE
+from services.promoter.jobs import promote_job
 from services.promoter.metrics import METRIC_NAMES, PromotionCollector, ledger_reader
 from shared.events import EventStore
 from shared.features import Alias
