@@ -50,7 +50,6 @@ from shared.events.consumer import BoundedSeenIds, Delivery, StreamConsumer
 from shared.events.errors import ConcurrencyError, EventStoreError, UnknownEventTypeError
 from shared.events.outbox import STREAM, OutboxPublisher, publish_pending_sync
 from shared.events.payloads import (
-    GameStartedFields,
     game_finished_payload,
     game_started_fields,
     game_started_payload,
@@ -70,7 +69,6 @@ __all__ = [
     "EventStore",
     "EventStoreError",
     "EventType",
-    "GameStartedFields",
     "LedgerEntry",
     "OutboxPublisher",
     "StreamConsumer",

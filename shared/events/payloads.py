@@ -6,7 +6,7 @@ Plain dicts built once, no validation: RoundPlayed is built on gameplay's /play 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypedDict
+from typing import Any
 
 from shared.features import Move, RoundOutcome, RoundPoints, Winner
 
@@ -39,20 +39,8 @@ def game_started_payload(
     }
 
 
-class GameStartedFields(TypedDict):
-    """What a GameStarted payload says about the game, besides its id (the event's aggregate)."""
-
-    player_name: str
-    session_id: str
-    policy: str
-    family: str
-    alias: str
-    opening: str
-    is_test: bool
-    ab_enabled: bool
-
-
-def game_started_fields(payload: Mapping[str, Any]) -> GameStartedFields:
+def game_started_fields(payload: Mapping[str, Any]) -> dict[str, Any]:
+    """What a GameStarted payload says about the game besides its id (that is the event's aggregate id)."""
     return {
         "player_name": payload["player_name"],
         "session_id": payload["session_id"],

@@ -223,14 +223,7 @@ class EventStore:
 
     def pending_outbox(self, limit: int = 500) -> list[Event]:
         """Events not yet confirmed on the stream, oldest first."""
-        query = (
-            sa.select(events)
-            .join(outbox, outbox.c.position == events.c.position)
-            .order_by(events.c.position)
-            .limit(limit)
-        )
-        with self.engine.connect() as conn:
-            return [_row_to_event(r) for r in conn.execute(query)]
+        return [_row_to_event(r) for r in self.pending_outbox_rows(limit)]
 
     def pending_outbox_rows(self, limit: int = 500) -> list[sa.Row[Any]]:
         """The same as raw `events` rows (payload still JSON text): what the publisher sends as is."""
