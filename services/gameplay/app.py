@@ -13,6 +13,7 @@ from fastapi.staticfiles import StaticFiles
 from services.gameplay import metrics
 from services.gameplay.body_limit import BodySizeLimit
 from services.gameplay.errors import install_error_handlers
+from services.gameplay.http_metrics import HttpMetrics
 from services.gameplay.inference import InferenceClient
 from services.gameplay.routes import games, health, internal, stats, ui
 from services.gameplay.service import GameService
@@ -64,4 +65,5 @@ def create_app(settings: Settings) -> FastAPI:
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=settings.static_dir, check_dir=False), name="static")
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(HttpMetrics)  # outermost: counts the 413s of the body limit too
     return app

@@ -4,8 +4,15 @@ from __future__ import annotations
 
 from prometheus_client import Counter, Gauge, Histogram
 
-GAMES_STARTED = Counter("rps_gameplay_games_started_total", "Games started", ["policy", "alias"])
-GAMES_FINISHED = Counter("rps_gameplay_games_finished_total", "Games finished", ["policy", "alias", "winner"])
+# Games flagged is_test are counted only here: every other game, round and degraded-round
+# counter is production analytics (DESIGN §5). Latency and HTTP metrics include them.
+GAMES_STARTED = Counter(
+    "rps_gameplay_games_started_total", "Games started (not is_test)", ["policy", "alias"]
+)
+TEST_GAMES_STARTED = Counter("rps_gameplay_test_games_started_total", "Games flagged is_test started")
+GAMES_FINISHED = Counter(
+    "rps_gameplay_games_finished_total", "Games finished (not is_test)", ["policy", "alias", "winner"]
+)
 ROUNDS = Counter(
     "rps_gameplay_rounds_total", "Rounds played, by where the bot's move came from", ["policy", "bot_source"]
 )
@@ -30,3 +37,14 @@ APPEND_CONFLICTS = Counter(
 OUTBOX_PUBLISHED = Counter("rps_gameplay_outbox_published_total", "Events published to the rps:events stream")
 OUTBOX_ERRORS = Counter("rps_gameplay_outbox_errors_total", "Failed attempts to publish to Redis")
 OUTBOX_PENDING = Gauge("rps_gameplay_outbox_pending", "Events appended but not yet on the Redis stream")
+HTTP_REQUESTS = Counter(
+    "rps_gameplay_http_requests_total",
+    "HTTP requests answered, by route template, method and status class (2xx, 4xx, 5xx...)",
+    ["route", "method", "status"],
+)
+HTTP_SECONDS = Histogram(
+    "rps_gameplay_http_request_seconds",
+    "Time to answer an HTTP request inside the app (all middleware included), by route template",
+    ["route"],
+    buckets=(0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5),
+)

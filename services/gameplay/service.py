@@ -92,7 +92,11 @@ class GameService:
         state = fold([event])
         assert state is not None
         self.cache.put(state)
-        metrics.GAMES_STARTED.labels(policy.name, alias.value).inc()
+        # Test games are kept in the log but out of the production analytics (DESIGN §5).
+        if is_test:
+            metrics.TEST_GAMES_STARTED.inc()
+        else:
+            metrics.GAMES_STARTED.labels(policy.name, alias.value).inc()
         return state
 
     async def play(
@@ -126,9 +130,10 @@ class GameService:
         for event in new_events:
             state.apply(event)
         payload = new_events[0].payload
-        metrics.ROUNDS.labels(state.policy, payload["bot_source"]).inc()
-        if state.finished:
-            metrics.GAMES_FINISHED.labels(state.policy, state.alias, str(state.winner)).inc()
+        if not state.is_test:
+            metrics.ROUNDS.labels(state.policy, payload["bot_source"]).inc()
+            if state.finished:
+                metrics.GAMES_FINISHED.labels(state.policy, state.alias, str(state.winner)).inc()
         metrics.PLAY_SECONDS.observe(time.perf_counter() - started)
         return round_response(state, payload)
 
@@ -177,7 +182,8 @@ class GameService:
         try:
             answer = await self.inference.predict_batch(state.family, state.features())
         except InferenceUnavailableError as exc:
-            metrics.DEGRADED.labels(state.family, exc.reason.value).inc()
+            if not state.is_test:  # same games as rps_gameplay_rounds_total, its denominator
+                metrics.DEGRADED.labels(state.family, exc.reason.value).inc()
             return BotChoice(fallback_move(state.game_id, round_no), "fallback", None, {})
         finally:
             metrics.INFERENCE_SECONDS.observe(time.perf_counter() - asked)
@@ -187,7 +193,8 @@ class GameService:
                 Move(m): float(serving["probabilities"][m]) for m in ("rock", "paper", "scissors")
             }
         except (KeyError, TypeError, ValueError):
-            metrics.DEGRADED.labels(state.family, "missing_alias").inc()
+            if not state.is_test:
+                metrics.DEGRADED.labels(state.family, "missing_alias").inc()
             return BotChoice(fallback_move(state.game_id, round_no), "fallback", None, answer.by_alias)
         points = state.next_points()
         move = choose_move(probabilities, points, state.user_score, state.bot_score)

@@ -1,4 +1,7 @@
-"""`python -m services.promoter promote|rollback|evidence|serve-metrics`: the promoter's command line."""
+"""`python -m services.promoter promote|rollback|evidence`: the promoter's command line.
+
+Its gauges are served by `python -m services.worker serve-metrics` (with the trainer's).
+"""
 
 from __future__ import annotations
 
@@ -11,8 +14,8 @@ from services.promoter.defaults import JOB_TIMEOUT_S, QUEUE
 from services.promoter.settings import Settings
 from shared.features import FAMILIES, Family
 
-# Jobs, the registry and MLflow are imported by the commands that use them: `serve-metrics`
-# is a long-lived process and `import mlflow` alone costs ~160 MB.
+# Jobs, the registry and MLflow are imported by the commands that use them: `promote --enqueue`
+# runs in a small CronJob and `import mlflow` alone costs ~160 MB.
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -27,26 +30,7 @@ def _parser() -> argparse.ArgumentParser:
     rollback.add_argument("--family", required=True, choices=[f.value for f in FAMILIES])
     evidence = commands.add_parser("evidence", help="print the evidence of every aliased version")
     evidence.add_argument("--family", choices=[f.value for f in FAMILIES], help="one family (default: all)")
-    serve = commands.add_parser("serve-metrics", help="serve the rps_promoter_* gauges from the ledger")
-    serve.add_argument("--host", default="0.0.0.0")
-    serve.add_argument("--port", type=int, default=9108)
     return parser
-
-
-def _serve_metrics(host: str, port: int) -> None:
-    from prometheus_client import CollectorRegistry, start_http_server
-
-    from services.promoter.metrics import PromotionCollector, ledger_reader
-    from shared.events import EventStore
-
-    registry = CollectorRegistry()
-    registry.register(PromotionCollector(ledger_reader(EventStore.from_url(Settings().database_url))))
-    server, thread = start_http_server(port, addr=host, registry=registry)
-    print(f"serving rps_promoter_* on http://{host}:{port}/metrics")
-    try:
-        thread.join()
-    except KeyboardInterrupt:
-        server.shutdown()
 
 
 def _enqueue(family: str | None) -> str:
@@ -99,8 +83,6 @@ def main(argv: list[str] | None = None) -> int:
         except RollbackImpossibleError as exc:
             print(f"rollback refused: {exc}", file=sys.stderr)
             return 2
-    elif args.command == "serve-metrics":
-        _serve_metrics(args.host, args.port)
     else:
         print(_evidence(args.family))
     return 0

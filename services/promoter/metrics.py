@@ -2,8 +2,8 @@
 
 The job runs in an RQ work horse that exits after each job, so gauges set there would never
 be scraped; every number a gauge needs is in the ledger entry's evidence instead. Serve them
-from any long-lived process with `PromotionCollector` (`python -m services.promoter
-serve-metrics` does), listed in docs/metrics.md, "Promoter".
+from any long-lived process with `PromotionCollector` (`python -m services.worker serve-metrics`
+does), listed in docs/metrics.md, "Promoter".
 """
 
 from __future__ import annotations

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import tempfile
+import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -111,6 +112,7 @@ class _Registered:
     version: int
     run_id: str
     verdict: GateVerdict
+    duration_s: float  # fit, scoring against Production, MLflow logging and registration
 
 
 def last_data_position(store: EventStore, family: Family) -> int:
@@ -151,6 +153,7 @@ def production_scores(
 def _train_and_register(
     edges: Edges, experiment_id: str, family: Family, data: TrainingData, options: Options, progress: Progress
 ) -> _Registered:
+    started = time.perf_counter()
     params = params_for(family, options.params.get(family))
     result = train_family(family, data.dataset, params, progress=progress)
     current = read_aliases(edges.client, family)
@@ -177,7 +180,7 @@ def _train_and_register(
         edges.client.set_terminated(run_id, "FAILED")
         raise
     edges.client.set_terminated(run_id, "FINISHED")
-    return _Registered(result, version, run_id, verdict)
+    return _Registered(result, version, run_id, verdict, time.perf_counter() - started)
 
 
 def _move_aliases(
@@ -247,7 +250,14 @@ def run_training(
             family.value,
             EventType.MODEL_TRAINED,
             payloads.model_trained(
-                family, item.version, item.run_id, metrics, item.verdict, data, options.window_days
+                family,
+                item.version,
+                item.run_id,
+                metrics,
+                item.verdict,
+                data,
+                options.window_days,
+                item.duration_s,
             ),
         )
         outcome = FamilyOutcome(

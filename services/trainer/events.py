@@ -18,6 +18,7 @@ def model_trained(
     verdict: GateVerdict,
     data: TrainingData,
     window_days: int,
+    duration_s: float,
 ) -> dict[str, Any]:
     return {
         "family": family.value,
@@ -31,6 +32,7 @@ def model_trained(
         "contract_hash": FEATURE_CONTRACT_HASH,
         # The log position the data was read up to: the next run counts new rows after it.
         "data_position": data.head_position,
+        "duration_s": round(duration_s, 3),
     }
 
 

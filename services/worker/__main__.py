@@ -1,5 +1,8 @@
 """`python -m services.worker [--burst]`: the one RQ worker (queues `promotion`, then `training`).
 
+`python -m services.worker serve-metrics [--port 9108]` serves its jobs' metrics instead
+(services/worker/metrics.py; the worker pod's `job-metrics` sidecar).
+
 One job at a time, each in a forked work horse, so a training job's memory (torch, xgboost,
 lightgbm, the dataset) is returned to the node when the job ends. Heavy jobs never overlap.
 """
@@ -39,7 +42,18 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m services.worker", description=__doc__)
     parser.add_argument("--burst", action="store_true", help="run the queued jobs, then exit")
     parser.add_argument("--url", help="Redis URL (default: REDIS_URL)")
+    commands = parser.add_subparsers(dest="command")
+    serve = commands.add_parser(
+        "serve-metrics", help="serve the rps_promoter_* and rps_trainer_* metrics, read from the event log"
+    )
+    serve.add_argument("--host", default="0.0.0.0")
+    serve.add_argument("--port", type=int, default=9108)
     args = parser.parse_args(argv)
+    if args.command == "serve-metrics":
+        from services.worker.metrics import serve_metrics
+
+        serve_metrics(args.host, args.port)
+        return 0
     redis = Redis.from_url(args.url or Settings().redis_url)
     worker = build_worker(redis)
     worked = worker.work(burst=args.burst, logging_level="INFO")

@@ -176,7 +176,7 @@ def test_multi_node_uses_postgres_replicas_and_an_hpa() -> None:
         assert deployments[name]["spec"]["replicas"] >= 2
     for name in ("gameplay", "worker"):
         spec = deployments[name]["spec"]["template"]["spec"]
-        for container in spec["containers"]:  # the worker's promoter-metrics sidecar reads the ledger too
+        for container in spec["containers"]:  # the worker's job-metrics sidecar reads the log too
             env = {e["name"]: e for e in container["env"]}
             assert env["DATABASE_URL"]["value"].startswith("postgresql+psycopg://"), container["name"]
         assert all(v.get("persistentVolumeClaim", {}).get("claimName") != "data-pvc" for v in spec["volumes"])

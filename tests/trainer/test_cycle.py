@@ -118,6 +118,7 @@ def test_full_cycles_register_every_family_and_the_cache_holds_exactly_the_alias
         changed = [e for e in events if e.type is EventType.ALIASES_CHANGED]
         assert [e.payload["version"] for e in trained] == [1, 2, 3, 4]
         assert all(e.payload["gate"]["passed"] for e in trained)
+        assert all(e.payload["duration_s"] > 0 for e in trained)  # rps_trainer_last_duration_seconds
         assert [e.payload["action"] for e in changed] == ["register"] * 4
         assert changed[0].payload["after"] == {a.value: 1 for a in Alias}
         assert changed[-1].payload["before"][Alias.SHADOW2.value] == 3

@@ -1,0 +1,130 @@
+"""Trainer metrics, derived at scrape time from the `ModelTrained` events of the log.
+
+Training runs in an RQ work horse that exits after each job, so gauges set there would never
+be scraped; every number below is in the events instead. `TrainingCollector` folds the new
+`ModelTrained` events at each scrape (it remembers the log position it read up to), and
+`python -m services.worker serve-metrics` serves it next to the promoter's collector. Listed in
+docs/metrics.md, "Trainer". Imports neither MLflow nor torch: it runs in a small sidecar.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
+from prometheus_client.registry import Collector
+
+from shared.events import Event, EventStore, EventType
+from shared.features import FAMILIES
+
+
+@dataclass(slots=True)
+class LastTraining:
+    """What the family's newest ModelTrained event says."""
+
+    at: float  # Unix time
+    version: int
+    duration_s: float | None  # absent from events written before the field existed
+    holdout_accuracy: float | None
+
+
+@dataclass(slots=True)
+class TrainingSummary:
+    """Models trained per family and gate result, and each family's last training."""
+
+    position: int = 0  # the log position folded up to
+    trained: dict[tuple[str, str], int] = field(default_factory=dict)  # (family, "passed"|"failed")
+    last: dict[str, LastTraining] = field(default_factory=dict)
+
+    def fold(self, events: Iterable[Event]) -> None:
+        """Add `ModelTrained` events given in append order (others are ignored)."""
+        for event in events:
+            self.position = max(self.position, event.position or 0)
+            if event.type is not EventType.MODEL_TRAINED:
+                continue
+            payload = event.payload
+            family = str(payload["family"])
+            gate = "passed" if (payload.get("gate") or {}).get("passed") else "failed"
+            self.trained[(family, gate)] = self.trained.get((family, gate), 0) + 1
+            duration = payload.get("duration_s")
+            accuracy = (payload.get("metrics") or {}).get("holdout_accuracy")
+            self.last[family] = LastTraining(
+                at=event.occurred_at.timestamp(),
+                version=int(payload["version"]),
+                duration_s=None if duration is None else float(duration),
+                holdout_accuracy=None if accuracy is None else float(accuracy),
+            )
+
+
+class TrainingCollector(Collector):
+    """Yields the rps_trainer_* metrics; `read_after(position)` returns the events after it."""
+
+    def __init__(self, read_after: Callable[[int], Iterable[Event]]) -> None:
+        self.read_after = read_after
+        self.summary = TrainingSummary()
+
+    def describe(self) -> list[Metric]:
+        return []  # samples come from the store at scrape time: nothing to check at registration
+
+    def collect(self) -> Iterator[Metric]:
+        self.summary.fold(self.read_after(self.summary.position))
+        trained = CounterMetricFamily(
+            "rps_trainer_models_trained",
+            "Models trained and registered, by family and offline-gate result (skipped runs not counted)",
+            labels=["family", "gate"],
+        )
+        last_at = GaugeMetricFamily(
+            "rps_trainer_last_trained_timestamp_seconds",
+            "Unix time of the family's last ModelTrained event",
+            labels=["family"],
+        )
+        duration = GaugeMetricFamily(
+            "rps_trainer_last_duration_seconds",
+            "Wall time of the family's last training (fit, scoring, MLflow logging and registration)",
+            labels=["family"],
+        )
+        version = GaugeMetricFamily(
+            "rps_trainer_last_version",
+            "Registry version of the family's last trained model",
+            labels=["family"],
+        )
+        accuracy = GaugeMetricFamily(
+            "rps_trainer_last_holdout_accuracy",
+            "Holdout accuracy of the family's last trained model (step 1 of the pipeline)",
+            labels=["family"],
+        )
+        for family in FAMILIES:
+            name = family.value
+            for gate in ("passed", "failed"):
+                count = self.summary.trained.get((name, gate))
+                if count is not None:
+                    trained.add_metric([name, gate], float(count))
+            last = self.summary.last.get(name)
+            if last is None:
+                continue
+            last_at.add_metric([name], last.at)
+            version.add_metric([name], float(last.version))
+            if last.duration_s is not None:
+                duration.add_metric([name], last.duration_s)
+            if last.holdout_accuracy is not None:
+                accuracy.add_metric([name], last.holdout_accuracy)
+        yield from (trained, last_at, duration, version, accuracy)
+
+
+def trained_reader(store: EventStore) -> Callable[[int], Iterator[Event]]:
+    """Reads the ModelTrained events after a log position, for `TrainingCollector`."""
+
+    def read(after_position: int) -> Iterator[Event]:
+        return store.iter_events(types=(EventType.MODEL_TRAINED,), after_position=after_position)
+
+    return read
+
+
+METRIC_NAMES: tuple[str, ...] = (
+    "rps_trainer_models_trained_total",
+    "rps_trainer_last_trained_timestamp_seconds",
+    "rps_trainer_last_duration_seconds",
+    "rps_trainer_last_version",
+    "rps_trainer_last_holdout_accuracy",
+)
