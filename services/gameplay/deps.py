@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hmac
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -11,6 +10,7 @@ from services.gameplay.errors import MissingTokenError, NotConfiguredError, Wron
 from services.gameplay.service import GameService
 from services.gameplay.settings import Settings
 from shared.events import EventStore
+from shared.settings import presented_token, token_matches
 
 
 def get_service(request: Request) -> GameService:
@@ -32,13 +32,10 @@ SettingsDep = Annotated[Settings, Depends(get_settings)]
 
 def require_internal_token(request: Request, settings: SettingsDep) -> None:
     """`Authorization: Bearer <INTERNAL_TOKEN>` or `X-Internal-Token: <INTERNAL_TOKEN>`."""
-    if not settings.internal_token:
+    if settings.internal_token is None:
         raise NotConfiguredError("internal endpoints are disabled: INTERNAL_TOKEN is not set")
-    sent = request.headers.get("x-internal-token")
-    authorization = request.headers.get("authorization", "")
-    if sent is None and authorization.lower().startswith("bearer "):
-        sent = authorization[7:].strip()
+    sent = presented_token(request.headers.get("authorization"), request.headers.get("x-internal-token"))
     if not sent:
         raise MissingTokenError()
-    if not hmac.compare_digest(sent.encode(), settings.internal_token.encode()):
+    if not token_matches(settings.internal_token, sent):
         raise WrongTokenError()

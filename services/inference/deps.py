@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import secrets
 from dataclasses import dataclass
 from typing import Annotated
 
@@ -14,6 +13,7 @@ from services.inference.metrics import InferenceMetrics
 from services.inference.predictor import Predictor
 from services.inference.settings import Settings
 from services.inference.store import ModelStore
+from shared.settings import presented_token, token_matches
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,12 +43,10 @@ def require_internal_token(
     expected = services.settings.internal_token
     if expected is None:
         raise ReloadDisabledError()
-    given = x_internal_token
-    if given is None and authorization and authorization.lower().startswith("bearer "):
-        given = authorization[7:].strip()
+    given = presented_token(authorization, x_internal_token)
     if not given:
         raise MissingTokenError()
-    if not secrets.compare_digest(given.encode(), expected.get_secret_value().encode()):
+    if not token_matches(expected, given):
         raise WrongTokenError()
 
 

@@ -27,7 +27,7 @@ def open_edges(settings: Settings) -> Edges:
     cache: ServingCache = open_cache(
         directory=settings.serving_cache_dir, endpoint_url=settings.s3_endpoint_url, bucket=settings.s3_bucket
     )
-    token = settings.internal_token.get_secret_value() if settings.internal_token else None
+    token = settings.internal_token_value
     return Edges(
         client=client, cache=cache, reload=lambda: reload_inference(settings.inference_url, token).ok
     )

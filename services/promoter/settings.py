@@ -2,21 +2,12 @@
 
 from __future__ import annotations
 
-from enum import StrEnum
+from pydantic import field_validator
 
-from pydantic import SecretStr, field_validator, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
-
-
-class Environment(StrEnum):
-    LOCAL = "local"
-    CLUSTER = "cluster"  # INTERNAL_TOKEN must be set: a missing one stops start-up
+from shared.settings import ServiceSettings
 
 
-class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_file=None, extra="ignore")
-
-    rps_env: Environment = Environment.LOCAL
+class Settings(ServiceSettings):
     database_url: str = "sqlite:///data/rps.db"
     redis_url: str = "redis://127.0.0.1:6379/0"
     mlflow_tracking_uri: str = "sqlite:///data/mlflow.db"
@@ -25,17 +16,8 @@ class Settings(BaseSettings):
     s3_bucket: str = "rps-serving-cache"
     inference_url: str = "http://127.0.0.1:8001"
     gameplay_url: str = "http://127.0.0.1:8000"
-    # Unset: inference's reload and gameplay's report are skipped (inference still reloads from the stream).
-    internal_token: SecretStr | None = None
 
-    @field_validator("s3_endpoint_url", "internal_token", mode="before")
+    @field_validator("s3_endpoint_url", mode="before")
     @classmethod
     def _empty_is_unset(cls, value: object) -> object:
         return None if value == "" else value
-
-    @model_validator(mode="after")
-    def _token_required_in_cluster(self) -> Settings:
-        # As gameplay and inference: a cluster deployment without the token would skip every reload.
-        if self.rps_env is Environment.CLUSTER and self.internal_token is None:
-            raise ValueError("INTERNAL_TOKEN must be set when RPS_ENV=cluster")
-        return self

@@ -20,7 +20,7 @@ log = logging.getLogger(__name__)
 
 
 def open_edges(settings: Settings, store: EventStore) -> Edges:
-    token = settings.internal_token.get_secret_value() if settings.internal_token else None
+    token = settings.internal_token_value
     local = uses_local_artifacts(settings.mlflow_tracking_uri)
     if local:
         Path(settings.mlflow_artifacts_dir).mkdir(parents=True, exist_ok=True)

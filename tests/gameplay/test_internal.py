@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import pytest
 from fastapi.testclient import TestClient
-from pydantic import ValidationError
 
 from services.gameplay.app import create_app
 from services.gameplay.settings import Settings
@@ -30,15 +28,6 @@ def test_without_a_configured_token_internal_endpoints_are_off(settings: Setting
     with TestClient(create_app(settings.model_copy(update={"internal_token": None}))) as client:
         response = client.get("/internal/promotion/history", headers=BEARER)
     assert response.status_code == 503 and "INTERNAL_TOKEN" in response.json()["detail"]
-
-
-def test_a_cluster_without_a_token_refuses_to_start(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("RPS_ENV", "cluster")
-    monkeypatch.delenv("INTERNAL_TOKEN", raising=False)
-    with pytest.raises(ValidationError, match="INTERNAL_TOKEN"):
-        Settings()
-    monkeypatch.setenv("INTERNAL_TOKEN", "s3cret")
-    assert Settings().internal_token == "s3cret"
 
 
 def test_promotion_reports_land_in_the_ledger_and_the_history(client: TestClient) -> None:
