@@ -23,13 +23,16 @@ from pathlib import Path
 from services.simulator.arena import fallback_bot, oracle_bot, play_game
 from services.simulator.human import HumanPlayer, load_human_model
 from services.simulator.mix import Mix, parse_mix
-from services.simulator.players import DETERMINISTIC_TYPES, PLAYER_TYPES
+from services.simulator.players import DETERMINISTIC_TYPES, PLAYER_TYPES, Player, make_player
 from services.simulator.runner import POLICY_NAMES, SimulationResult, bot_win_rate, simulate
-from shared.features import POLICIES, Winner
+from services.simulator.view import GameView
+from shared.features import MOVES, POLICIES, Move, Winner
 from tests.conftest import RedisServer
 from tests.e2e.stack import LocalStack
 
-TRAIN_GAMES = int(os.environ.get("BENCH_BOTS_TRAIN_GAMES", "2000"))  # per training cycle
+# Per training cycle. 4000 rather than 2000: the adaptive counter player needs more examples than
+# the fixed strategies (in-process, 2000 → 4000 games lifted the tree families ~2-4 points against it).
+TRAIN_GAMES = int(os.environ.get("BENCH_BOTS_TRAIN_GAMES", "4000"))
 # One cycle: the first trained version of a family takes every alias; later ones enter as shadow2 and
 # reach Production only on live A/B evidence, which this benchmark does not play out.
 TRAIN_CYCLES = int(os.environ.get("BENCH_BOTS_CYCLES", "1"))
@@ -64,6 +67,21 @@ def _arena_reference() -> tuple[float, float]:
     return wins["degraded"] / ARENA_GAMES, wins["oracle"] / ARENA_GAMES
 
 
+def _counter_oracle() -> float:
+    """In-process: a bot that knows the counter player's next move (its rule is deterministic)."""
+    rng, wins = random.Random(6), 0
+    for _ in range(ARENA_GAMES // 4):
+        game_id = str(uuid.UUID(int=rng.getrandbits(128)))
+        player = make_player("counter", random.Random(rng.random()))
+
+        def knows(view: GameView, player: Player = player) -> dict[Move, float]:
+            predicted = player.move(view)
+            return {m: float(m is predicted) for m in MOVES}
+
+        wins += play_game(player, oracle_bot(knows), game_id).winner is Winner.BOT
+    return wins / (ARENA_GAMES // 4)
+
+
 def _model_share(result: SimulationResult) -> float:
     model = sum(r.bot_sources["model"] for r in result.records)
     return model / max(1, model + sum(r.bot_sources["fallback"] for r in result.records))
@@ -72,6 +90,7 @@ def _model_share(result: SimulationResult) -> float:
 def run() -> str:
     started = time.perf_counter()
     degraded_ref, oracle_ref = _arena_reference()
+    counter_oracle = _counter_oracle()
     policies = [p.name for p in POLICIES]
     rates: dict[tuple[str, str], float] = {}
     with tempfile.TemporaryDirectory(prefix="bench-bots-") as tmp:
@@ -119,6 +138,12 @@ def run() -> str:
     lines += [
         "",
         f"Reference, in-process arena against the human-like population ({ARENA_GAMES} games): "
-        f"degraded bot {degraded_ref:.0%}, oracle that knows each player's habits {oracle_ref:.0%}.",
+        f"degraded bot {degraded_ref:.0%}, oracle that knows each player's habits {oracle_ref:.0%}. "
+        f"Against the counter player ({ARENA_GAMES // 4} games) an oracle that knows its rule wins "
+        f"{counter_oracle:.0%}: the rule is deterministic given the bot's moves (ties go to rock, paper, "
+        "scissors in that order). The models see it only through the 50 features and learn every player "
+        "type at once: in-process on this mix, the linear family (logan) reaches 70-76% against it, and "
+        "92% when trained on counter games only; one linear map cannot fit the counter rule and the "
+        "human-like habits together.",
     ]
     return "\n".join(lines)
