@@ -245,7 +245,9 @@ class Player:
             path = "/echo"
         else:
             if self.game_id is None:
-                start = {"player_name": "bench", "policy": next(self.policies), "is_test": True}
+                # Not is_test: the store is a throwaway one, and these games are the production traffic
+                # measured (test games are left out of the rounds and degraded-rounds counters).
+                start = {"player_name": "bench", "policy": next(self.policies), "is_test": False}
                 async with self.session.post(f"{self.url}/start_game", json=start) as response:
                     self.game_id = (await response.json())["game_id"]
             body["game_id"] = self.game_id
