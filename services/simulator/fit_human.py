@@ -1,6 +1,6 @@
 """Fit the human-like player model from real games and write services/simulator/human_model.json.
 
-    python -m services.simulator.fit_human /work/shared/data/human_rps_v2.csv
+    python -m services.simulator.fit_human ../shared/data/human_rps_v2.csv
 
 The data (Brockbank & Vul 2024, CC0) has 300-round games of people against rule bots;
 people slowly learn to exploit their bot, so only the early rounds are used. A profile

@@ -17,7 +17,8 @@ from services.simulator.human import HUMAN_MODEL_PATH, OUTCOMES, SHIFTS, HumanPl
 from services.simulator.view import GameView
 from shared.features import MOVES, Winner, deterministic_round_points, ranked_moves, round_result
 
-DATA = Path("/work/shared/data/human_rps_v2.csv")
+# The team's shared folder sits beside the repository (in CI too).
+DATA = Path(__file__).resolve().parents[3] / "shared" / "data" / "human_rps_v2.csv"
 
 
 def test_committed_model_is_what_the_fit_produces() -> None:
