@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from shared.features.moves import MOVES, Move, result_index
+from shared.features.moves import MOVES, RESULT_BY_DIFFERENCE, Move, result_index
 from shared.features.points import RoundPoints
 from shared.features.scoring import TARGET_TENTHS, to_tenths
 
@@ -174,7 +174,7 @@ def build_dataset(games: Sequence[GameRounds], min_round: int = FIRST_MODEL_ROUN
     position = rows - starts  # rounds played before this one in its game
 
     eye = np.eye(3)
-    results = (np.array([2, 0, 1])[(users - bots) % 3]).astype(np.int64)
+    results = np.array(RESULT_BY_DIFFERENCE, dtype=np.int64)[(users - bots) % 3]
     x = np.zeros((total, FEATURE_COUNT), dtype=np.float64)
 
     for k in range(1, LAGS + 1):

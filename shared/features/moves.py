@@ -14,9 +14,6 @@ class Move(StrEnum):
     def ordinal(self) -> int:
         return MOVE_INDEX[self]
 
-    def beats(self, other: Move) -> bool:
-        return beaten_by(self) is other
-
 
 class Result(StrEnum):
     """A round's result, always from the player's side."""
@@ -29,6 +26,8 @@ class Result(StrEnum):
 MOVES: tuple[Move, ...] = (Move.ROCK, Move.PAPER, Move.SCISSORS)
 MOVE_INDEX: dict[Move, int] = {move: i for i, move in enumerate(MOVES)}
 RESULTS: tuple[Result, ...] = (Result.WIN, Result.LOSE, Result.DRAW)
+# Index into RESULTS by (user - bot) % 3: draw, win, lose.
+RESULT_BY_DIFFERENCE: tuple[int, int, int] = (2, 0, 1)
 
 # With MOVES in this order, move i beats move (i - 1) % 3 and loses to (i + 1) % 3.
 
@@ -50,10 +49,7 @@ def round_result(user_move: Move, bot_move: Move) -> Result:
 
 def result_index(user: int, bot: int) -> int:
     """Index into RESULTS for move indices: 0 win, 1 lose, 2 draw."""
-    return _RESULT_TABLE[(user - bot) % 3]
-
-
-_RESULT_TABLE = (2, 0, 1)  # (user - bot) % 3 -> draw, win, lose
+    return RESULT_BY_DIFFERENCE[(user - bot) % 3]
 
 
 def parse_move(value: str | Move) -> Move:
