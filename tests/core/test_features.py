@@ -28,8 +28,8 @@ def test_features_of_round_n_never_depend_on_round_n_or_later(game: Game, data: 
     if not users:
         return
     n = data.draw(st.integers(min_value=0, max_value=len(users) - 1))  # rounds before the one featurised
-    current = points[n] if n < len(points) else deterministic_round_points(game_id, n + 1)
-    before = extract_features_stateless(users[:n], bots[:n], points[:n], current)
+    assert points[n] == deterministic_round_points(game_id, n + 1)
+    before = extract_features_stateless(users[:n], bots[:n], points[:n], points[n])
     # Changing round n+1's moves and everything after must not change its features.
     altered_users = users[:n] + [data.draw(moves) for _ in users[n:]]
     altered_bots = bots[:n] + [data.draw(moves) for _ in bots[n:]]
