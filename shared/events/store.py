@@ -88,7 +88,7 @@ class EventStore:
             with self._writer.begin() as conn:
                 self._check_seqs(conn, new_events)
                 for event in new_events:
-                    inserted = conn.execute(events.insert().values(**_event_row(event))).inserted_primary_key
+                    inserted = conn.execute(_INSERT_EVENT, _event_row(event)).inserted_primary_key
                     assert inserted is not None, "the events table has an autoincrement key"
                     position = inserted[0]
                     stored.append(event.with_position(int(position)))
@@ -97,10 +97,9 @@ class EventStore:
         except sa.exc.IntegrityError as exc:
             # A concurrent writer (PostgreSQL: another transaction) took the seq between check and insert.
             first = new_events[0]
-            if self.last_seq(first.aggregate_id) >= first.seq:
-                raise ConcurrencyError(
-                    first.aggregate_id, self.last_seq(first.aggregate_id) + 1, first.seq
-                ) from None
+            last = self.last_seq(first.aggregate_id)
+            if last >= first.seq:
+                raise ConcurrencyError(first.aggregate_id, last + 1, first.seq) from None
             raise exc
         return stored
 
