@@ -17,7 +17,6 @@ from shared.events import (
     round_played_payload,
 )
 from shared.features import (
-    FIRST_MODEL_ROUND,
     Move,
     RoundPoints,
     Winner,
@@ -61,9 +60,9 @@ class GameState:
     def next_points(self) -> RoundPoints:
         return deterministic_round_points(self.game_id, self.next_round_no)
 
-    def features(self) -> np.ndarray:
-        """The 50 features of the next round."""
-        return extract_features_stateless(self.user_moves, self.bot_moves, self.points, self.next_points())
+    def features(self, next_points: RoundPoints) -> np.ndarray:
+        """The 50 features of the next round, whose values are `next_points` (computed once per /play)."""
+        return extract_features_stateless(self.user_moves, self.bot_moves, self.points, next_points)
 
     def apply(self, event: Event) -> None:
         if event.type is EventType.ROUND_PLAYED:
@@ -101,10 +100,11 @@ class BotChoice:
     predictions: Mapping[str, Any]
 
 
-def round_events(state: GameState, user_move: Move, bot: BotChoice, latency_ms: float) -> list[Event]:
-    """RoundPlayed for the next round, and GameFinished when it ends the game."""
+def round_events(
+    state: GameState, user_move: Move, bot: BotChoice, points: RoundPoints, latency_ms: float
+) -> list[Event]:
+    """RoundPlayed for the next round (worth `points`), and GameFinished when it ends the game."""
     round_no = state.next_round_no
-    points = state.next_points()
     outcome = score_round(user_move, bot.move, points, state.user_score, state.bot_score)
     payload = round_played_payload(
         round_no,
@@ -133,7 +133,3 @@ def round_events(state: GameState, user_move: Move, bot: BotChoice, latency_ms: 
         )
         out.append(new_event(EventType.GAME_FINISHED, state.game_id, state.last_seq + 2, finished))
     return out
-
-
-def is_model_round(round_no: int) -> bool:
-    return round_no >= FIRST_MODEL_ROUND

@@ -15,6 +15,7 @@ from services.gameplay.settings import Settings
 from shared.events import ConcurrencyError, EventStore, EventType, game_started_payload, new_event
 from shared.features import (
     Move,
+    RoundPoints,
     choose_move,
     choose_opening,
     deterministic_round_points,
@@ -113,10 +114,11 @@ class GameService:
         if replay is not None:
             return replay
         seq_before = state.last_seq
-        bot = await self._bot_move(state)
+        points = state.next_points()
+        bot = await self._bot_move(state, points)
         if state.last_seq != seq_before:  # this process recorded the round while we awaited inference
             return self._after_conflict(game_id, user_move, round_no, state.next_round_no - 1)
-        new_events = round_events(state, user_move, bot, (time.perf_counter() - started) * 1000)
+        new_events = round_events(state, user_move, bot, points, (time.perf_counter() - started) * 1000)
         try:
             self.store.append(new_events)
         except ConcurrencyError:  # another process recorded it
@@ -173,14 +175,14 @@ class GameService:
             )
         return None
 
-    async def _bot_move(self, state: GameState) -> BotChoice:
+    async def _bot_move(self, state: GameState, points: RoundPoints) -> BotChoice:
         round_no = state.next_round_no
         if is_opening_round(round_no):
             move = opening_move(OPENINGS_BY_NAME[state.opening], state.game_id, round_no)
             return BotChoice(move, "opening", None, {})
         asked = time.perf_counter()
         try:
-            answer = await self.inference.predict_batch(state.family, state.features())
+            answer = await self.inference.predict_batch(state.family, state.features(points))
         except InferenceUnavailableError as exc:
             if not state.is_test:  # same games as rps_gameplay_rounds_total, its denominator
                 metrics.DEGRADED.labels(state.family, exc.reason.value).inc()
@@ -196,7 +198,6 @@ class GameService:
             if not state.is_test:
                 metrics.DEGRADED.labels(state.family, "missing_alias").inc()
             return BotChoice(fallback_move(state.game_id, round_no), "fallback", None, answer.by_alias)
-        points = state.next_points()
         move = choose_move(probabilities, points, state.user_score, state.bot_score)
         version = serving.get("model_version")
         return BotChoice(move, "model", None if version is None else str(version), answer.by_alias)
