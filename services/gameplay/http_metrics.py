@@ -2,9 +2,9 @@
 
 Counts every HTTP request gameplay answers, so the error-rate alert sees gameplay's own 5xx,
 not only the inference hop. The route label is the matched route's template
-(`/games/{game_id}/play`), never the raw path, so its cardinality stays that of the app;
+(`/games/{game_id}`), never the raw path, so its cardinality stays that of the app;
 requests no route matched are `other`. Labelled children are cached: the per-request cost is
-a dict lookup, an `inc()` and an `observe()` (measured in the report of this change).
+a dict lookup, an `inc()` and an `observe()`.
 """
 
 from __future__ import annotations
