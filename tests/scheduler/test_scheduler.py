@@ -22,9 +22,16 @@ def test_never_run_jobs_are_due_then_wait_their_interval() -> None:
     assert due(jobs, {"train": 45, "promote": 45}, now=50) == []
 
 
-def test_default_schedule_uses_the_agreed_queues() -> None:
-    queues = {j.name: j.queue for j in default_schedule(1, 1)}
-    assert queues == {"train": defaults.TRAINING_QUEUE, "promote": defaults.PROMOTION_QUEUE}
+def test_default_schedule_uses_the_trainer_and_promoter_queues_and_timeouts() -> None:
+    """The scheduler copies these (it never imports the services); the owners' values are the truth."""
+    from services.promoter import defaults as promoter
+    from services.trainer import defaults as trainer
+
+    jobs = {j.name: (j.queue, j.timeout_s) for j in default_schedule(1, 1)}
+    assert jobs == {
+        "train": (trainer.QUEUE, trainer.JOB_TIMEOUT_S),
+        "promote": (promoter.QUEUE, promoter.JOB_TIMEOUT_S),
+    }
 
 
 def test_enqueue_puts_the_job_path_on_its_queue(redis_url: str) -> None:
