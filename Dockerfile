@@ -51,5 +51,5 @@ ENV PATH=/opt/venv/bin:$PATH \
     MLFLOW_DISABLE_TELEMETRY=true \
     DATABASE_URL=sqlite:////data/rps.db
 USER 10001:10001
-EXPOSE 8000 8001 5000
+EXPOSE 8000 8001 9108 5000
 CMD ["python", "-m", "services.gameplay", "serve", "--host", "0.0.0.0", "--port", "8000"]
