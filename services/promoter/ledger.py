@@ -9,8 +9,6 @@ from typing import Any
 
 from shared.features import ALIASES, Alias, Family
 
-ALIASES_CHANGED = "AliasesChanged"
-
 # Which version each alias points at; None when the alias is unset.
 AliasMap = dict[Alias, int | None]
 

@@ -9,7 +9,6 @@ does), listed in docs/metrics.md, "Promoter".
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from typing import Any, Protocol
 
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
@@ -21,22 +20,9 @@ from shared.features import ALIASES, FAMILIES
 PROMOTER_ACTIONS = tuple(a for a in Action if a is not Action.REGISTER)
 
 
-class LedgerRow(Protocol):
-    """What the collector reads from a ledger row (shared.events.LedgerEntry)."""
-
-    @property
-    def family(self) -> str: ...
-    @property
-    def action(self) -> str: ...
-    @property
-    def occurred_at(self) -> Any: ...
-    @property
-    def evidence(self) -> dict[str, Any]: ...
-
-
-def latest_decisions(rows: Iterable[LedgerRow]) -> dict[str, LedgerRow]:
+def latest_decisions(rows: Iterable[LedgerEntry]) -> dict[str, LedgerEntry]:
     """The newest promoter decision per family from ledger rows given newest first."""
-    latest: dict[str, LedgerRow] = {}
+    latest: dict[str, LedgerEntry] = {}
     for row in rows:
         if row.action in PROMOTER_ACTIONS and row.family not in latest:
             latest[row.family] = row
@@ -46,7 +32,7 @@ def latest_decisions(rows: Iterable[LedgerRow]) -> dict[str, LedgerRow]:
 class PromotionCollector(Collector):
     """Yields the rps_promoter_* gauges from the ledger rows `read_rows()` returns (newest first)."""
 
-    def __init__(self, read_rows: Callable[[], Sequence[LedgerRow]]) -> None:
+    def __init__(self, read_rows: Callable[[], Sequence[LedgerEntry]]) -> None:
         self.read_rows = read_rows
 
     def describe(self) -> list[Metric]:
