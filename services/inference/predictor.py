@@ -69,10 +69,12 @@ class Predictor:
             started = time.perf_counter()
             proba = group.model.predict_proba(x)[0]
             elapsed = time.perf_counter() - started
+            # One answer shared by the group's aliases: they are served by the very same model.
+            answer = Prediction(probabilities(proba), group.version, group.source)
             for alias in targets:
                 self.metrics.prediction_seconds.labels(family.value, alias.value).observe(elapsed)
                 self.metrics.predictions.labels(family.value, alias.value, group.source.value).inc()
-                answers[alias] = Prediction(probabilities(proba), group.version, group.source)
+                answers[alias] = answer
         for alias in wanted - answers.keys():
             self.metrics.fallbacks.labels(family.value, alias.value).inc()
         return {alias: answers[alias] for alias in ALIASES if alias in answers}

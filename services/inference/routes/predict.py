@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import numpy as np
 from fastapi import APIRouter
 from fastapi.responses import Response
 
@@ -21,8 +20,7 @@ router = APIRouter(tags=["predict"])
 @router.post("/predict", response_model=PredictResponse)
 async def predict(body: PredictRequest, services: ServicesDep) -> Response:
     alias = body.alias if body.alias is not None else await services.games.alias_of(body.game_id or "")
-    x = np.asarray(body.features, dtype=np.float32).reshape(1, -1)
-    answer = services.predictor.predict(services.store.current, body.family, alias, x)
+    answer = services.predictor.predict(services.store.current, body.family, alias, body.row)
     return json_response(
         {
             "probabilities": answer.probabilities,
@@ -36,8 +34,7 @@ async def predict(body: PredictRequest, services: ServicesDep) -> Response:
 
 @router.post("/predict/batch", response_model=BatchPredictResponse)
 async def predict_batch(body: BatchPredictRequest, services: ServicesDep) -> Response:
-    x = np.asarray(body.features, dtype=np.float32).reshape(1, -1)
-    answers = services.predictor.predict_batch(services.store.current, body.family, x, body.aliases)
+    answers = services.predictor.predict_batch(services.store.current, body.family, body.row, body.aliases)
     predictions = {
         alias.value: {
             "probabilities": a.probabilities,
