@@ -16,6 +16,7 @@ from services.simulator.fit_human import fit
 from services.simulator.human import HUMAN_MODEL_PATH, OUTCOMES, SHIFTS, HumanPlayer, load_human_model
 from services.simulator.view import GameView
 from shared.features import MOVES, Winner, deterministic_round_points, ranked_moves, round_result
+from tests.conftest import service_unavailable
 
 # The team's shared folder sits beside the repository (in CI too).
 DATA = Path(__file__).resolve().parents[3] / "shared" / "data" / "human_rps_v2.csv"
@@ -23,7 +24,7 @@ DATA = Path(__file__).resolve().parents[3] / "shared" / "data" / "human_rps_v2.c
 
 def test_committed_model_is_what_the_fit_produces() -> None:
     if not DATA.exists():
-        pytest.skip(f"the source data is not on this machine: {DATA}")
+        service_unavailable(f"the source data is not on this machine: {DATA}")
     with DATA.open(newline="") as f:
         refit = json.loads(json.dumps(fit(csv.DictReader(f))))
     assert refit == json.loads(HUMAN_MODEL_PATH.read_text())
