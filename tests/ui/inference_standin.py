@@ -1,6 +1,6 @@
 """A tiny real HTTP inference service for UI tests: POST /predict/batch answers every alias.
 
-The probabilities follow the player's move shares (features 39–41) with a per-alias tilt, so
+The probabilities follow the player's move shares (the user_tend_* features) with a per-alias tilt, so
 each alias gives different, deterministic numbers the debug page can show.
 """
 
@@ -12,9 +12,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-from shared.features import ALIASES, FEATURE_COUNT, MOVES
+from shared.features import ALIASES, FEATURE_COUNT, FEATURE_NAMES, MOVES
 
-USER_TENDENCY = 39  # user_tend_{rock,paper,scissors}
+USER_TENDENCY = FEATURE_NAMES.index("user_tend_rock")  # then user_tend_paper, user_tend_scissors
 VERSIONS = {alias: str(7 + i) for i, alias in enumerate(ALIASES)}
 
 
