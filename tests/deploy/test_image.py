@@ -10,6 +10,7 @@ from __future__ import annotations
 import fnmatch
 import importlib.util
 import re
+import shlex
 import subprocess
 import sys
 from functools import cache
@@ -65,8 +66,11 @@ def test_image_installs_cpu_torch_and_xgboost_cpu_and_runs_as_non_root() -> None
 
 
 def _python_commands() -> set[tuple[str, ...]]:
-    """Every `python -m ...` command line in docker-compose.yml and the rendered overlays."""
+    """Every `python -m ...` command line in docker-compose.yml, the rendered overlays and the Procfile."""
     commands: set[tuple[str, ...]] = set()
+    for line in (REPO / "Procfile").read_text().splitlines():
+        if line.strip() and not line.startswith("#"):
+            commands.add(tuple(shlex.split(line.partition(":")[2])))
     compose = yaml.safe_load((REPO / "docker-compose.yml").read_text())
     for service in compose["services"].values():
         command = service.get("command")
