@@ -3,7 +3,6 @@
 
 export const MOVES = ["rock", "paper", "scissors"];
 export const MOVE_NAMES = { rock: "Rock", paper: "Paper", scissors: "Scissors" };
-export const BEATS = { rock: "scissors", paper: "rock", scissors: "paper" };
 
 // Inline SVG instead of emoji: the page must look the same on machines without an emoji font.
 const ICONS = {

@@ -1,7 +1,7 @@
 // The Lite UI: start a game, play it round by round, show the history and the final result.
 import { api, ApiError } from "./ui-lite-api.js";
 import { renderDebug } from "./ui-lite-debug.js";
-import { BEATS, MOVE_NAMES, MOVES, buildShell } from "./ui-lite-template.js";
+import { MOVE_NAMES, MOVES, buildShell } from "./ui-lite-template.js";
 
 const STORAGE_KEYS = {
   name: "rps.playerName",
