@@ -165,14 +165,11 @@ class _LoadRun:
 
     @staticmethod
     def _load_checked(path: Path) -> LoadedModel:
-        """Read meta.json first so a model of another contract is refused before its library loads it."""
-        meta = read_meta(path)
-        if meta.contract_hash != FEATURE_CONTRACT_HASH:
-            raise _ContractRefusedError(meta.contract_hash)
+        """load_artifact refuses a model of another contract before its library loads it."""
         try:
             return load_artifact(path)
         except ContractMismatchError:
-            raise _ContractRefusedError(meta.contract_hash) from None
+            raise _ContractRefusedError(read_meta(path).contract_hash) from None
 
     def _once(
         self,
