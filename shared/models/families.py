@@ -11,7 +11,6 @@ from collections.abc import Mapping
 from shared.features import Family
 from shared.models.base import XY, FamilyModel
 from shared.models.config import FamilyParams, params_for
-from shared.models.meta import ArtifactFormat
 
 IMPLEMENTATIONS: Mapping[Family, str] = {
     Family.FEEDFORWARD: "shared.models.feedforward:FeedforwardModel",
@@ -27,10 +26,6 @@ def model_class(family: Family) -> type[FamilyModel]:
     cls: type[FamilyModel] = getattr(importlib.import_module(module_name), class_name)
     assert issubclass(cls, FamilyModel) and cls.family == family
     return cls
-
-
-def format_of(family: Family) -> ArtifactFormat:
-    return model_class(family).format
 
 
 def fit_family(family: Family, train: XY, val: XY, params: FamilyParams | None = None) -> FamilyModel:
