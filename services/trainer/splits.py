@@ -38,13 +38,12 @@ def chronological_split(
     rows_before = np.cumsum(counts) - counts
     total = counts.sum()
     cut1, cut2 = fractions[0] * total, (fractions[0] + fractions[1]) * total
-    part = np.where(rows_before < cut1, 0, np.where(rows_before < cut2, 1, 2))
-    # Each part keeps at least one game even on tiny data.
-    part[-1] = 2
-    if not (part == 1).any():
-        part[-2] = 1
-    if not (part == 0).any():
-        part[0] = 0
+    # Cut between games (the number of games before each cut), then move the cuts so each part
+    # keeps at least one game on tiny data; moving cuts, not single games, keeps the time order.
+    n = games.size
+    first_val = min(max(int(np.count_nonzero(rows_before < cut1)), 1), n - 2)
+    first_holdout = min(max(int(np.count_nonzero(rows_before < cut2)), first_val + 1), n - 1)
+    part = np.searchsorted([first_val, first_holdout], np.arange(n), side="right")
     row_part = part[np.searchsorted(games, game_index)]
     return HoldoutSplit(train=row_part == 0, val=row_part == 1, holdout=row_part == 2)
 

@@ -29,6 +29,13 @@ def test_chronological_split_keeps_games_whole_and_in_time_order(lengths: list[i
     assert max(games[0]) < min(games[1]) and max(games[1]) < min(games[2])  # oldest first
 
 
+def test_chronological_split_keeps_time_order_when_one_long_game_fills_the_train_share() -> None:
+    # Rows shares alone put games 1-3 in holdout; val must take game 1, not a newer one.
+    index = _game_index([12, 1, 1, 1])
+    split = chronological_split(index)
+    assert [_games(index, p) for p in (split.train, split.val, split.holdout)] == [{0}, {1}, {2, 3}]
+
+
 def test_chronological_split_follows_the_row_shares() -> None:
     index = _game_index([10] * 100)
     split = chronological_split(index)
