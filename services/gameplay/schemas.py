@@ -8,6 +8,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from shared.events import AliasAction
 from shared.features import FEATURE_COUNT, POLICIES, Family, Move
 
 PolicyName = StrEnum("PolicyName", {p.name: p.name for p in POLICIES})  # type: ignore[misc]
@@ -189,7 +190,7 @@ class PromotionReport(Request):
     """An AliasesChanged decision (docs/architecture.md)."""
 
     family: Family
-    action: Literal["register", "promote", "reorder", "retain", "insufficient_data", "rollback"]
+    action: AliasAction
     before: dict[str, int | str | None] = {}
     after: dict[str, int | str | None] = {}
     reason: str = Field("", max_length=2000)

@@ -4,24 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from enum import StrEnum
 from typing import Any
 
+from shared.events import AliasAction, aliases_changed_payload
 from shared.features import ALIASES, Alias, Family
 
 # Which version each alias points at; None when the alias is unset.
 AliasMap = dict[Alias, int | None]
 
 
-class Action(StrEnum):
-    """The kind of an `AliasesChanged` entry (docs/architecture.md)."""
-
-    REGISTER = "register"
-    PROMOTE = "promote"
-    REORDER = "reorder"
-    RETAIN = "retain"
-    INSUFFICIENT_DATA = "insufficient_data"
-    ROLLBACK = "rollback"
+Action = AliasAction  # the kind of an `AliasesChanged` entry
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,14 +71,14 @@ def change_from_row(
 
 def change_payload(entry: AliasChange) -> dict[str, Any]:
     """The `AliasesChanged` payload of an entry."""
-    return {
-        "family": entry.family.value,
-        "action": entry.action.value,
-        "before": alias_map_json(entry.before),
-        "after": alias_map_json(entry.after),
-        "evidence": dict(entry.evidence),
-        "reason": entry.reason,
-    }
+    return aliases_changed_payload(
+        entry.family.value,
+        entry.action,
+        before=entry.before,
+        after=entry.after,
+        evidence=entry.evidence,
+        reason=entry.reason,
+    )
 
 
 @dataclass(frozen=True, slots=True)

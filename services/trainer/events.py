@@ -7,6 +7,7 @@ from typing import Any
 
 from services.trainer.dataset import TrainingData
 from services.trainer.gate import GateVerdict
+from shared.events import AliasAction, aliases_changed_payload
 from shared.features import FEATURE_CONTRACT_HASH, Alias, Family
 
 
@@ -43,19 +44,19 @@ def aliases_registered(
     verdict: GateVerdict,
     version: int,
 ) -> dict[str, Any]:
-    first = not before
-    return {
-        "family": family.value,
-        "action": "register",
-        "before": {a.value: v for a, v in before.items()},
-        "after": {a.value: v for a, v in after.items()},
-        "evidence": {"version": version, "gate": verdict.to_json()},
-        "reason": (
-            f"first version v{version} of {family.value} fills every alias"
-            if first
-            else f"v{version} passed the offline gate and enters as shadow2"
-        ),
-    }
+    reason = (
+        f"first version v{version} of {family.value} fills every alias"
+        if not before
+        else f"v{version} passed the offline gate and enters as shadow2"
+    )
+    return aliases_changed_payload(
+        family.value,
+        AliasAction.REGISTER,
+        before=before,
+        after=after,
+        evidence={"version": version, "gate": verdict.to_json()},
+        reason=reason,
+    )
 
 
 def plan_aliases(current: Mapping[Alias, int], version: int, passed: bool) -> dict[Alias, int] | None:

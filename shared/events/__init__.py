@@ -22,6 +22,7 @@ payloads are built by one function each (shared.events.payloads), whoever writes
     round_played_payload(round_no, user_move, bot_move, points, outcome,   # outcome = score_round(...)
                          bot_source=..., family=..., alias=..., model_version=..., predictions=...,
                          latency_ms=...)
+    aliases_changed_payload(family, AliasAction.PROMOTE, before=..., after=..., evidence=..., reason=...)
     game_finished_payload(winner, user_score=..., bot_score=..., rounds=..., family=..., alias=...,
                           model_version=...)
     game_started_fields(payload)                   # GameStarted read back: player_name, ..., ab_enabled
@@ -50,6 +51,8 @@ from shared.events.consumer import BoundedSeenIds, Delivery, StreamConsumer
 from shared.events.errors import ConcurrencyError, EventStoreError, UnknownEventTypeError
 from shared.events.outbox import STREAM, OutboxPublisher, publish_pending_sync
 from shared.events.payloads import (
+    AliasAction,
+    aliases_changed_payload,
     game_finished_payload,
     game_started_fields,
     game_started_payload,
@@ -62,6 +65,7 @@ __all__ = [
     "GAME_EVENT_TYPES",
     "SCHEMA_VERSION",
     "STREAM",
+    "AliasAction",
     "BoundedSeenIds",
     "ConcurrencyError",
     "Delivery",
@@ -73,6 +77,7 @@ __all__ = [
     "OutboxPublisher",
     "StreamConsumer",
     "UnknownEventTypeError",
+    "aliases_changed_payload",
     "game_finished_payload",
     "game_started_fields",
     "game_started_payload",

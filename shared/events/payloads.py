@@ -1,4 +1,4 @@
-"""The game events' payloads, built and read in one place (docs/architecture.md, "Events"). Pure.
+"""The events' payloads, built in one place (docs/architecture.md, "Events"). Pure.
 
 Plain dicts built once, no validation: RoundPlayed is built on gameplay's /play hot path.
 """
@@ -6,9 +6,22 @@ Plain dicts built once, no validation: RoundPlayed is built on gameplay's /play 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from enum import StrEnum
 from typing import Any
 
-from shared.features import Move, RoundOutcome, RoundPoints, Winner
+from shared.features import ALIASES, Alias, Move, RoundOutcome, RoundPoints, Winner
+
+
+class AliasAction(StrEnum):
+    """What an `AliasesChanged` event (a ledger entry) records."""
+
+    REGISTER = "register"
+    PROMOTE = "promote"
+    REORDER = "reorder"
+    RETAIN = "retain"
+    INSUFFICIENT_DATA = "insufficient_data"
+    ROLLBACK = "rollback"
+
 
 # Gameplay records the version as inference answered it; older payloads and tests hold ints.
 ModelVersion = str | int | None
@@ -106,4 +119,24 @@ def game_finished_payload(
         "family": family,
         "alias": alias,
         "model_version": model_version,
+    }
+
+
+def aliases_changed_payload(
+    family: str,
+    action: AliasAction,
+    *,
+    before: Mapping[Alias, int | None],
+    after: Mapping[Alias, int | None],
+    evidence: Mapping[str, Any],
+    reason: str,
+) -> dict[str, Any]:
+    """Every alias appears in `before` and `after`, with null where none is set."""
+    return {
+        "family": family,
+        "action": action.value,
+        "before": {a.value: before.get(a) for a in ALIASES},
+        "after": {a.value: after.get(a) for a in ALIASES},
+        "evidence": dict(evidence),
+        "reason": reason,
     }
