@@ -225,11 +225,15 @@ class EventStore:
         return [_row_to_event(r) for r in self.pending_outbox_rows(limit)]
 
     def pending_outbox_rows(self, limit: int = 500) -> list[sa.Row[Any]]:
-        """The same as raw `events` rows (payload still JSON text): what the publisher sends as is."""
+        """The same as raw `events` rows (payload still JSON text): what the publisher sends as is.
+
+        Driven from the (small) outbox, each event found by its key: ordered by `events.position`,
+        SQLite scanned the whole log on every publishing pass."""
         query = (
             sa.select(events)
-            .join(outbox, outbox.c.position == events.c.position)
-            .order_by(events.c.position)
+            .select_from(outbox)
+            .join(events, events.c.position == outbox.c.position)
+            .order_by(outbox.c.position)
             .limit(limit)
         )
         with self.engine.connect() as conn:

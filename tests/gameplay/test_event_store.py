@@ -188,3 +188,29 @@ def test_the_log_is_append_only_unique_by_event_id(store: EventStore) -> None:
         store.append([clone])
     with store.engine.connect() as conn:
         assert conn.execute(sa.select(sa.func.count()).select_from(events_table)).scalar() == 1
+
+
+def test_reading_the_outbox_looks_up_events_by_key_and_never_scans_the_log(sqlite_url: str) -> None:
+    """The publisher reads the outbox after every append: a plan that walks the whole log made every
+    /play slower as the log grew (seen as a growing p99 in the /play benchmark)."""
+    store = EventStore.from_url(sqlite_url)
+    try:
+        store.append(whole_game("g1", rounds=3))
+        statements: list[tuple[str, object]] = []
+
+        def capture(conn: object, cursor: object, statement: str, parameters: object, *_: object) -> None:
+            if statement.lstrip().upper().startswith("SELECT"):
+                statements.append((statement, parameters))
+
+        sa.event.listen(store.engine, "before_cursor_execute", capture)
+        try:
+            assert store.pending_outbox_rows(2)
+        finally:
+            sa.event.remove(store.engine, "before_cursor_execute", capture)
+        ((statement, parameters),) = statements
+        with store.engine.connect() as conn:
+            plan = [row[3] for row in conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {statement}", parameters)]
+        assert not any(step.startswith("SCAN events") for step in plan), plan
+        assert any(step.startswith("SEARCH events USING INTEGER PRIMARY KEY") for step in plan), plan
+    finally:
+        store.close()
