@@ -30,7 +30,8 @@ DESCRIPTION = (
 def create_app(settings: Settings) -> FastAPI:
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        store = EventStore.from_url(settings.database_url)  # runs the migrations
+        # Runs the migrations; on SQLite a thread checkpoints the WAL, not the commits of /play.
+        store = EventStore.from_url(settings.database_url, background_checkpoint=True)
         inference = InferenceClient(settings.inference_url, settings.inference_timeout_ms)
         await inference.start()
         service = GameService(settings, store, inference)
@@ -39,6 +40,7 @@ def create_app(settings: Settings) -> FastAPI:
             settings.redis_url,
             on_published=metrics.OUTBOX_PUBLISHED.inc,
             on_error=lambda _exc: metrics.OUTBOX_ERRORS.inc(),
+            interval_s=settings.outbox_interval_ms / 1000,
         )
         service.on_append.append(publisher.notify)
         app.state.service = service

@@ -19,4 +19,5 @@ class Settings(ServiceSettings):
     metrics_window_days: int = Field(7, ge=1)
     max_body_bytes: int = Field(16_384, ge=256)
     game_cache_size: int = Field(10_000, ge=0)
+    outbox_interval_ms: float = Field(50.0, gt=0, le=5_000)  # events go to the stream in batches this often
     static_dir: Path = Path(__file__).resolve().parent / "static"  # the Lite UI's files

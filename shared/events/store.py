@@ -11,7 +11,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from shared.events import migrate
-from shared.events.engine import WRITE_OPTION, create_engine
+from shared.events.engine import WRITE_OPTION, WalCheckpointer, create_engine
 from shared.events.errors import ConcurrencyError
 from shared.events.projections import apply_events, clear_projections
 from shared.events.queries import ProjectionQueries
@@ -53,8 +53,9 @@ def _row_to_event(row: sa.Row[Any]) -> Event:
 class EventStore:
     """The log and its projections on one SQLAlchemy engine (SQLite or PostgreSQL)."""
 
-    def __init__(self, engine: sa.Engine) -> None:
+    def __init__(self, engine: sa.Engine, checkpointer: WalCheckpointer | None = None) -> None:
         self.engine = engine
+        self._checkpointer = checkpointer
         self._writer = engine.execution_options(**{WRITE_OPTION: True})
         self.queries = ProjectionQueries(engine)
         self._max_seq = sa.select(sa.func.max(events.c.seq)).where(
@@ -62,17 +63,30 @@ class EventStore:
         )
 
     @classmethod
-    def from_url(cls, url: str, *, run_migrations: bool = True) -> EventStore:
-        """Open the store at a SQLAlchemy URL, migrating the schema to the latest version first."""
-        store = cls(create_engine(url))
+    def from_url(
+        cls, url: str, *, run_migrations: bool = True, background_checkpoint: bool = False
+    ) -> EventStore:
+        """Open the store at a SQLAlchemy URL, migrating the schema to the latest version first.
+
+        `background_checkpoint` (SQLite; for a long-running process that appends on a latency path):
+        a thread checkpoints the WAL instead of the commits; `close()` stops it."""
+        engine = create_engine(url, autocheckpoint=not background_checkpoint)
+        checkpointer = None
+        if background_checkpoint and engine.dialect.name == "sqlite":
+            checkpointer = WalCheckpointer(engine)
+        store = cls(engine, checkpointer)
         if run_migrations:
             store.migrate()
+        if checkpointer is not None:
+            checkpointer.start()
         return store
 
     def migrate(self) -> None:
         migrate.upgrade(self.engine)
 
     def close(self) -> None:
+        if self._checkpointer is not None:
+            self._checkpointer.stop()
         self.engine.dispose()
 
     # -- writing ---------------------------------------------------------------

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 
 from shared.events import ConcurrencyError, EventStore, EventType
+from shared.events.engine import WalCheckpointer, create_engine
 from shared.events.schema import events as events_table
 from tests.gameplay.events_factory import aliases_changed, game_started, round_played, whole_game
 
@@ -214,3 +217,48 @@ def test_reading_the_outbox_looks_up_events_by_key_and_never_scans_the_log(sqlit
         assert any(step.startswith("SEARCH events USING INTEGER PRIMARY KEY") for step in plan), plan
     finally:
         store.close()
+
+
+def test_with_background_checkpoints_no_commit_checkpoints_and_the_thread_does(sqlite_url: str) -> None:
+    """SQLite's own checkpoint runs inside the commit that crosses 1000 WAL pages (~20 ms on the
+    /play path, the benchmark's p99); with background_checkpoint the commits only append to the
+    WAL and a thread copies it back."""
+    engine = create_engine(sqlite_url, autocheckpoint=False)
+    store = EventStore(engine)
+    store.migrate()
+    checkpointer = WalCheckpointer(engine, interval_s=0.05)
+    try:
+        database = Path(sa.make_url(sqlite_url).database or "")
+        wal = database.with_name(database.name + "-wal")
+        for g in range(150):
+            store.append(whole_game(f"g{g}", rounds=7))
+        grown = wal.stat().st_size
+
+        checkpointer.start()
+        deadline = time.monotonic() + 10
+        while True:  # the thread copies every frame back
+            _, frames, copied = checkpointer.checkpoint()
+            if frames == copied or time.monotonic() > deadline:
+                break
+            time.sleep(0.05)
+        assert frames == copied
+        assert frames > 1000, f"a commit checkpointed the WAL (it holds only {frames} frames)"
+        store.append(whole_game("after", rounds=1))  # a writer after a full checkpoint restarts the WAL
+        _, frames, copied = checkpointer.checkpoint()
+        assert frames < 100, f"the WAL did not restart from its beginning ({frames} frames)"
+        assert wal.stat().st_size == grown, "the WAL file is reused, not grown"
+        assert len(store.read_aggregate("after")) == 3
+    finally:
+        checkpointer.stop()
+        store.close()
+
+
+def test_a_store_opened_with_background_checkpoints_stops_its_thread_on_close(sqlite_url: str) -> None:
+    store = EventStore.from_url(sqlite_url, background_checkpoint=True)
+    store.append(whole_game("g1", rounds=2))
+    assert any(t.name == "sqlite-wal-checkpoint" for t in threading.enumerate())
+    store.close()
+    assert not any(t.name == "sqlite-wal-checkpoint" for t in threading.enumerate())
+    reopened = EventStore.from_url(sqlite_url)
+    assert [e.seq for e in reopened.read_aggregate("g1")] == [1, 2, 3, 4]
+    reopened.close()

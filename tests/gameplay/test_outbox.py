@@ -104,3 +104,27 @@ def test_a_consumer_gets_its_unacknowledged_events_again_after_a_restart(
     again.ack(*redelivered)
     assert again.read(count=10, block_ms=None) == []
     store.close()
+
+
+def test_rounds_played_between_two_passes_go_out_in_one_batch(settings: Settings, redis_url: str) -> None:
+    """One publishing pass (SELECT, XADD pipeline, DELETE) per round cost gameplay almost half its
+    CPU at one client; passes run at most every OUTBOX_INTERVAL_MS and take what piled up."""
+    batches: list[int] = []
+    passes: list[float] = []
+    with TestClient(create_app(settings.model_copy(update={"outbox_interval_ms": 1000.0}))) as client:
+        publisher = client.app.state.publisher
+        publisher._on_published = batches.append
+        publish_pending = publisher.publish_pending
+
+        async def counted() -> int:
+            passes.append(time.monotonic())
+            return await publish_pending()
+
+        publisher.publish_pending = counted
+        wait_until(lambda: bool(passes))  # just after a pass: the next one is a second away
+        game = start(client)
+        play(client, game["game_id"], 5)
+        assert time.monotonic() - passes[-1] < 0.8, "too slow to test within one interval"
+        wait_until(lambda: client.app.state.service.store.outbox_size() == 0)
+    assert batches == [6]  # GameStarted + 5 RoundPlayed, in one pass
+    assert redis.Redis.from_url(redis_url).xlen(STREAM) == 6
