@@ -53,6 +53,7 @@ games = sa.Table(
     sa.Column("finished_at", sa.DateTime(timezone=True)),
     sa.Column("last_seq", sa.Integer, nullable=False),
 )
+sa.Index("ix_games_finished_at", games.c.finished_at)  # /policies: the games finished in a window
 
 rounds = sa.Table(
     "rounds",
