@@ -19,28 +19,45 @@ from shared.events.schema import PROJECTION_TABLES, games, ledger, players, roun
 Apply = Callable[[sa.Connection, Event], None]
 
 
+# The hot path's statements are built once with bind parameters: building a fresh statement per
+# call (`.values(**row)`) cost more than the SQL itself (SQLAlchemy cache-key generation).
+_INSERT_IGNORE = {
+    (name, table.name): dialect.insert(table).on_conflict_do_nothing()
+    for name, dialect in (("postgresql", postgresql), ("sqlite", sqlite))
+    for table in (sessions, players)
+}
+
+
 def _insert_ignore(conn: sa.Connection, table: sa.Table, values: dict[str, Any]) -> None:
     """INSERT that leaves an existing row alone (both dialects speak ON CONFLICT DO NOTHING)."""
-    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
-    conn.execute(dialect.insert(table).values(**values).on_conflict_do_nothing())
+    conn.execute(_INSERT_IGNORE[conn.dialect.name, table.name], values)
+
+
+_INSERT_GAME = games.insert()
+_COUNT_GAME_STARTED = (
+    sessions.update()
+    .where(sessions.c.session_id == sa.bindparam("p_session_id"))
+    .values(games_started=sessions.c.games_started + 1)
+)
 
 
 def apply_game_started(conn: sa.Connection, event: Event) -> None:
     p = event.payload
     conn.execute(
-        games.insert().values(
-            game_id=event.aggregate_id,
+        _INSERT_GAME,
+        {
+            "game_id": event.aggregate_id,
             **game_started_fields(p),
-            status="active",
-            winner=None,
-            user_score=0.0,
-            bot_score=0.0,
-            rounds_played=0,
-            model_version=None,
-            started_at=event.occurred_at,
-            finished_at=None,
-            last_seq=event.seq,
-        )
+            "status": "active",
+            "winner": None,
+            "user_score": 0.0,
+            "bot_score": 0.0,
+            "rounds_played": 0,
+            "model_version": None,
+            "started_at": event.occurred_at,
+            "finished_at": None,
+            "last_seq": event.seq,
+        },
     )
     _insert_ignore(
         conn,
@@ -57,15 +74,9 @@ def apply_game_started(conn: sa.Connection, event: Event) -> None:
             "rounds_drawn": 0,
         },
     )
-    conn.execute(
-        sessions.update()
-        .where(sessions.c.session_id == p["session_id"])
-        .values(games_started=sessions.c.games_started + 1)
-    )
+    conn.execute(_COUNT_GAME_STARTED, {"p_session_id": p["session_id"]})
 
 
-# The hot path's statements are built once with bind parameters: building a fresh statement per
-# call (`.values(**row)`) cost more than the SQL itself (SQLAlchemy cache-key generation).
 _INSERT_ROUND = rounds.insert()
 _UPDATE_GAME_AFTER_ROUND = (
     games.update()
