@@ -73,10 +73,10 @@ class MNLogitParams:
     max_iter: int = 300  # lbfgs iterations per step (warm-started from the previous one)
     threads: int = TRAIN_THREADS  # BLAS threads of the matrix products
     seed: int = 0
-    # Expert columns (mnlogit.py docstring). In-process on the bench_bots mix they lift the win rate
-    # against copy from ~80% to 100% and against counter from ~74% to ~91%; off until the
-    # softmax(x W + b) artifact test in test_families.py accounts for W_expert.
-    expert_features: bool = False
+    # The expert columns of shared.features.experts beside the 50 features. In-process on the
+    # bench_bots mix they lift the win rate against copy from ~80% to 100% and against counter from
+    # ~74% to ~91%, the other player types unchanged.
+    expert_features: bool = True
 
 
 FamilyParams = FeedforwardParams | XGBoostParams | LightGBMParams | MNLogitParams

@@ -1,20 +1,9 @@
 """Multinomial logistic regression: fitted with sklearn's lbfgs, served from an npz.
 
-Served as softmax(x W + b), plus, when fitted with `expert_features`, e(x) W_expert: e is a
-fixed expansion of the move lags (columns 0-17) and step_no into "expert" columns, so one linear
-map can tell which rule a player follows (a linear map of the raw one-hots cannot):
-
-- seven hypotheses about the player's next move from the last round (repeat, beat or lose to
-  its own last move; copy, beat or lose to the bot's last move; win-stay lose-shift), each as
-  the predicted one-hot times whether the hypothesis was right one round ago, two rounds ago,
-  and both;
-- the counter player's memory: when the bot's last move also came one (two) rounds before,
-  the player's move then showed what it expected after that move; the transition seen since
-  is the other candidate. Columns: both candidates, when they differ, whether the new one wins
-  the tie-break, and the same scaled by 1 / step_no (one new count matters more early).
-
-The expansion depends only on the six move lags (4 states each) and step_no, so it is
-precomputed as tables over the 4^6 lag codes; inference stays a table lookup and a dot product.
+Served as softmax(x W + e(x) W_expert + b), e being the expert columns of shared.features.experts
+(a fixed expansion of the move lags; `expert_features=False` fits plain softmax(x W + b)). The
+expert weights are folded into the lag-code tables at load: a prediction is a dot product and a
+table lookup.
 """
 
 from __future__ import annotations
@@ -25,102 +14,30 @@ from typing import Self
 import numpy as np
 
 from shared.features import FEATURE_COUNT, Family
+from shared.features.experts import (
+    EXPERT_COUNT,
+    EXPERTS_HASH,
+    FIXED_TABLE,
+    SCALED_TABLE,
+    expert_features,
+    inverse_step,
+    lag_codes,
+)
 from shared.models.base import (
     N_CLASSES,
     XY,
     FamilyModel,
     Float32Array,
     FloatArray,
-    IntArray,
     LearningCurve,
     log_loss,
 )
 from shared.models.config import FamilyParams, MNLogitParams
+from shared.models.errors import ContractMismatchError
 from shared.models.meta import ArtifactFormat
 
 MODEL_FILE = "model.npz"
 ABSENT_CLASS_BIAS = -30.0  # a move never seen in training gets (almost) no probability
-MOVE_LAGS = 6  # user -1..-3, bot -1..-3: the one-hot blocks in columns 0-17
-STEP_NO = 48
-LAG_CODES = 4**MOVE_LAGS  # each lag is rock, paper, scissors or absent
-
-
-def _one_hot(idx: IntArray) -> FloatArray:
-    """[n, 3] one-hot of move indices; -1 (absent) gives a zero row."""
-    out = np.zeros((idx.shape[0], N_CLASSES))
-    present = np.flatnonzero(idx >= 0)
-    out[present, idx[present]] = 1.0
-    return out
-
-
-def _shift(move: IntArray, by: int) -> IntArray:
-    """The move `by` steps on (1: the move that beats it), absent stays absent."""
-    return np.where(move >= 0, (move + by) % 3, -1)
-
-
-def _hypotheses(user: IntArray, bot: IntArray) -> list[IntArray]:
-    """Predicted next player move of each hypothesis, from one round's moves."""
-    won = (user >= 0) & ((user - bot) % 3 == 1)
-    wsls = np.where(user >= 0, np.where(won, user, _shift(bot, 1)), -1)
-    return [
-        _shift(user, 0),
-        _shift(user, 1),
-        _shift(user, 2),
-        _shift(bot, 0),
-        _shift(bot, 1),
-        _shift(bot, 2),
-        wsls,
-    ]
-
-
-def _lag_tables() -> tuple[FloatArray, FloatArray]:
-    """Expert columns of every lag code: the fixed part [4^6, k1] and the part times 1/step_no [4^6, k2]."""
-    code = np.arange(LAG_CODES)
-    digits = [(code // 4 ** (MOVE_LAGS - 1 - i)) % 4 for i in range(MOVE_LAGS)]
-    u1, u2, u3, b1, b2, b3 = (np.where(d == 3, -1, d).astype(np.int64) for d in digits)
-    fixed: list[FloatArray] = []
-    for now, before, earlier in zip(
-        _hypotheses(u1, b1), _hypotheses(u2, b2), _hypotheses(u3, b3), strict=True
-    ):
-        predicted = _one_hot(now)
-        right1 = ((before == u1) & (u1 >= 0)).astype(np.float64)[:, None]
-        right2 = ((earlier == u2) & (u2 >= 0)).astype(np.float64)[:, None]
-        fixed += [right1 * predicted, right2 * predicted, right1 * right2 * predicted]
-    scaled: list[FloatArray] = []
-    repeated12 = (b1 == b2) & (b1 >= 0)
-    repeated13 = (b1 == b3) & (b1 >= 0) & ~repeated12
-    for repeated, old, seen in ((repeated12, u1, b1), (repeated13, u2, b2)):
-        new = _shift(seen, 1)  # beats the successor seen since
-        agree = (repeated & (old == new)).astype(np.float64)[:, None]
-        differ = repeated & (old != new)
-        tie = (differ & (seen < _shift(old, 2))).astype(np.float64)[:, None]  # ties go to the earlier move
-        differ_f = differ.astype(np.float64)[:, None]
-        fixed += [agree * _one_hot(old), differ_f * _one_hot(old), differ_f * _one_hot(new)]
-        fixed += [tie * _one_hot(old), tie * _one_hot(new)]
-        scaled += [differ_f * _one_hot(old), differ_f * _one_hot(new)]
-    return np.hstack(fixed), np.hstack(scaled)
-
-
-FIXED_TABLE, SCALED_TABLE = _lag_tables()
-EXPERT_COUNT = FIXED_TABLE.shape[1] + SCALED_TABLE.shape[1]
-_CODE_WEIGHTS = 4 ** np.arange(MOVE_LAGS - 1, -1, -1)
-
-
-def lag_codes(x: FloatArray) -> IntArray:
-    """Each row's six move lags as one code in [0, 4^6)."""
-    blocks = x[:, : 3 * MOVE_LAGS].reshape(-1, MOVE_LAGS, 3)
-    moves = np.where(blocks.sum(axis=2) > 0.5, blocks.argmax(axis=2), 3)
-    return np.asarray(moves @ _CODE_WEIGHTS, dtype=np.int64)
-
-
-def _inverse_step(x: FloatArray) -> FloatArray:
-    return 1.0 / np.maximum(x[:, STEP_NO], 1.0)
-
-
-def expert_features(x: FloatArray) -> FloatArray:
-    """[n, EXPERT_COUNT] expert columns of feature rows [n, 50] (see the module docstring)."""
-    codes = lag_codes(x)
-    return np.hstack([FIXED_TABLE[codes], SCALED_TABLE[codes] * _inverse_step(x)[:, None]])
 
 
 def softmax(logits: FloatArray) -> FloatArray:
@@ -230,7 +147,7 @@ class MNLogitModel(FamilyModel):
         logits = rows @ self.weights + self.bias
         if self.expert_weights is not None:
             codes = lag_codes(rows)
-            logits += self._fixed_logits[codes] + self._scaled_logits[codes] * _inverse_step(rows)[:, None]
+            logits += self._fixed_logits[codes] + self._scaled_logits[codes] * inverse_step(rows)[:, None]
         return softmax(logits)
 
     def _save_native(self, directory: Path) -> None:
@@ -238,12 +155,25 @@ class MNLogitModel(FamilyModel):
         if self.expert_weights is None:
             np.savez(path, W=self.weights, b=self.bias)
         else:
-            np.savez(path, W=self.weights, b=self.bias, W_expert=self.expert_weights)
+            np.savez(
+                path,
+                W=self.weights,
+                b=self.bias,
+                W_expert=self.expert_weights,
+                experts_hash=np.array(EXPERTS_HASH),
+            )
 
     @classmethod
     def _load_native(cls, directory: Path, params: FamilyParams) -> Self:
         with np.load(directory / MODEL_FILE) as data:
-            experts = np.asarray(data["W_expert"], dtype=np.float64) if "W_expert" in data else None
+            experts = None
+            if "W_expert" in data:
+                stored = str(data["experts_hash"]) if "experts_hash" in data else "none"
+                if stored != EXPERTS_HASH:  # weights of other columns would be silently wrong
+                    raise ContractMismatchError(
+                        f"{directory}: expert weights for columns {stored}, this code computes {EXPERTS_HASH}"
+                    )
+                experts = np.asarray(data["W_expert"], dtype=np.float64)
             return cls(
                 np.asarray(data["W"], dtype=np.float64),
                 np.asarray(data["b"], dtype=np.float64),

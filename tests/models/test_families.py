@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from shared.features import FAMILIES, FEATURE_CONTRACT_HASH, FEATURE_NAMES, Family
+from shared.features.experts import expert_features
 from shared.models import (
     XY,
     ArtifactFormat,
@@ -91,11 +92,14 @@ def test_meta_json_follows_the_artifact_format(train_val: tuple[XY, XY], tmp_pat
         assert npz["W"].shape == (50, 3) and npz["b"].shape == (3,)
 
 
-def test_mnlogit_is_served_as_softmax_of_x_w_plus_b(train_val: tuple[XY, XY], tmp_path: Path) -> None:
+def test_mnlogit_is_served_as_softmax_of_x_w_plus_expert_columns_plus_b(
+    train_val: tuple[XY, XY], tmp_path: Path
+) -> None:
     train, val = train_val
     fit_family(Family.MNLOGIT, train, val, small_params(Family.MNLOGIT)).save(tmp_path)
+    x = val.x.astype(np.float64)
     with np.load(tmp_path / "model.npz") as npz:
-        logits = val.x.astype(np.float64) @ npz["W"] + npz["b"]
+        logits = x @ npz["W"] + expert_features(x) @ npz["W_expert"] + npz["b"]
     expected = np.exp(logits - logits.max(axis=1, keepdims=True))
     expected /= expected.sum(axis=1, keepdims=True)
     np.testing.assert_allclose(load_artifact(tmp_path).predict_proba(val.x), expected, rtol=1e-12)

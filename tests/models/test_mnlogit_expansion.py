@@ -11,8 +11,10 @@ import pytest
 from services.simulator.arena import fallback_bot, play_game
 from services.simulator.players import make_player
 from shared.features import FEATURE_COUNT, Family, GameRounds, build_dataset, deterministic_round_points
+from shared.features.experts import EXPERT_COUNT, expert_features
 from shared.models import XY, fit_family, load_artifact, params_for
-from shared.models.mnlogit import EXPERT_COUNT, MNLogitModel, expert_features, softmax
+from shared.models.errors import ContractMismatchError
+from shared.models.mnlogit import MNLogitModel, softmax
 
 ROCK, PAPER, SCISSORS = 0, 1, 2
 COPY_RIGHT_LAST, COPY_RIGHT_BEFORE, COPY_RIGHT_BOTH = (
@@ -132,3 +134,18 @@ def test_expert_weights_of_the_wrong_shape_are_refused() -> None:
             params_for(Family.MNLOGIT),
             expert_weights=np.zeros((EXPERT_COUNT - 1, 3)),
         )
+
+
+def test_expert_weights_saved_for_other_columns_are_refused_at_load(
+    copy_and_beat_last: tuple[XY, XY, XY], tmp_path: Path
+) -> None:
+    """The columns are code, not data: an artifact fitted on another definition of them must not be
+    served with this one's (its weights would mean other things)."""
+    _fit(copy_and_beat_last, experts=True).save(tmp_path)
+    path = tmp_path / "model.npz"
+    with np.load(path) as npz:
+        arrays = dict(npz)
+    arrays["experts_hash"] = np.array("0123456789abcdef")
+    np.savez(path, **arrays)
+    with pytest.raises(ContractMismatchError, match="expert weights"):
+        load_artifact(tmp_path)
