@@ -1,7 +1,13 @@
-"""XGBoost family: softprob trees, saved as UBJ and served through inplace_predict."""
+"""XGBoost family: softprob trees, saved as UBJ.
+
+Batches go through XGBoost's inplace_predict. A handful of rows (serving: one row per alias) go
+through `CompiledTrees`, the same trees walked in numpy: inplace_predict has a fixed cost per call
+(~0.25 ms on a quiet core, four aliases ~1 ms) that a depth-8 walk of a few hundred trees does not.
+"""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Self
 
@@ -14,6 +20,78 @@ from shared.models.config import FamilyParams, XGBoostParams
 from shared.models.meta import ArtifactFormat
 
 MODEL_FILE = "model.ubj"
+COMPILED_MAX_ROWS = 8  # up to this many rows the numpy walk beats inplace_predict's fixed cost
+
+
+class CompiledTrees:
+    """An XGBoost softprob booster's trees as flat arrays, walked for all trees at once.
+
+    Every node of every tree is one index; a leaf's children are itself, so `depth` steps of
+    `node = child[2 * node + (x[feature[node]] >= threshold[node])]` (XGBoost goes left when
+    x < threshold) leave each tree at its leaf, whose value XGBoost keeps in `split_conditions`.
+    The per-class margins are the leaf values summed by `tree_info` plus the booster's base
+    margins, read from XGBoost itself (its base_score format changed across versions).
+    Rows with a missing value (NaN: XGBoost's default directions) are not for this walk.
+    """
+
+    def __init__(self, booster: xgb.Booster) -> None:
+        model = json.loads(booster.save_raw("json"))["learner"]["gradient_booster"]["model"]
+        trees = model["trees"]
+        children, features, thresholds, roots, depth = [], [], [], [], 0
+        start = 0
+        for tree in trees:
+            left = np.asarray(tree["left_children"], dtype=np.intp)
+            right = np.asarray(tree["right_children"], dtype=np.intp)
+            own = np.arange(len(left), dtype=np.intp)
+            leaf = left == -1
+            children.append(np.stack([np.where(leaf, own, left), np.where(leaf, own, right)], axis=1) + start)
+            features.append(np.asarray(tree["split_indices"], dtype=np.intp))
+            thresholds.append(np.asarray(tree["split_conditions"], dtype=np.float32))
+            roots.append(start)
+            depth = max(depth, _depth(left, right))
+            start += len(left)
+        self.child = np.concatenate(children).ravel()
+        self.feature = np.concatenate(features)
+        self.threshold = np.concatenate(thresholds)
+        self.roots = np.asarray(roots, dtype=np.intp)
+        self.depth = depth
+        self.classes = np.zeros((len(trees), N_CLASSES))
+        self.classes[np.arange(len(trees)), np.asarray(model["tree_info"], dtype=np.intp)] = 1.0
+        zero = np.zeros((1, booster.num_features()), dtype=np.float32)
+        margin = np.asarray(booster.inplace_predict(zero, predict_type="margin"), dtype=np.float64)
+        self.base_margin = margin.reshape(N_CLASSES) - self._leaf_sums(zero)[0]
+
+    def _leaf_sums(self, x: Float32Array) -> FloatArray:
+        n, width = x.shape
+        values = x.ravel()  # flat: 1-d fancy indexing costs a third of 2-d here
+        node = np.tile(self.roots, n)
+        if n == 1:
+            for _ in range(self.depth):
+                node = self.child[2 * node + (values[self.feature[node]] >= self.threshold[node])]
+        else:
+            row_start = np.repeat(np.arange(n, dtype=np.intp) * width, self.roots.size)
+            for _ in range(self.depth):
+                column = row_start + self.feature[node]
+                node = self.child[2 * node + (values[column] >= self.threshold[node])]
+        leaves = self.threshold[node].astype(np.float64).reshape(n, self.roots.size)
+        return np.asarray(leaves @ self.classes, dtype=np.float64)
+
+    def predict_proba(self, x: Float32Array) -> FloatArray:
+        # float32 as XGBoost compares: a float64 value just below a threshold may round onto it.
+        margins = self._leaf_sums(np.asarray(x, dtype=np.float32)) + self.base_margin
+        margins -= margins.max(axis=1, keepdims=True)
+        np.exp(margins, out=margins)
+        margins /= margins.sum(axis=1, keepdims=True)
+        return np.asarray(margins, dtype=np.float64)
+
+
+def _depth(left: np.ndarray, right: np.ndarray) -> int:
+    depth, level = 0, [0]
+    while True:
+        level = [c for n in level if left[n] != -1 for c in (int(left[n]), int(right[n]))]
+        if not level:
+            return depth
+        depth += 1
 
 
 class XGBoostModel(FamilyModel):
@@ -25,6 +103,7 @@ class XGBoostModel(FamilyModel):
     ) -> None:
         super().__init__(params, curve)
         self.booster = booster
+        self.compiled = CompiledTrees(booster)
 
     @classmethod
     def fit(cls, train: XY, val: XY, params: FamilyParams) -> Self:
@@ -67,6 +146,8 @@ class XGBoostModel(FamilyModel):
         return cls(booster, params, curve)
 
     def predict_proba(self, x: Float32Array) -> FloatArray:
+        if x.shape[0] <= COMPILED_MAX_ROWS and not np.isnan(x).any():
+            return self.compiled.predict_proba(x)
         proba = self.booster.inplace_predict(x)
         return np.asarray(proba, dtype=np.float64).reshape(-1, N_CLASSES)
 
