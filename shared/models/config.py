@@ -46,6 +46,7 @@ class XGBoostParams:
     early_stopping_rounds: int = 25
     threads: int = TRAIN_THREADS
     seed: int = 0
+    expert_features: bool = True  # also split on shared.features.experts' columns (xgb.py docstring)
 
 
 @dataclass(frozen=True, slots=True)

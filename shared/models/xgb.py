@@ -1,5 +1,9 @@
 """XGBoost family: softprob trees, saved as UBJ.
 
+Trained (by default) on the 50 features followed by the expert columns of shared.features.experts:
+in-process on the bench mix they lift the win rate against the counter player from ~90% to ~96%
+(400 games), other player types unchanged. The booster carries `experts_hash` when it needs them.
+
 Batches go through XGBoost's inplace_predict. A handful of rows (serving: one row per alias) go
 through `CompiledTrees`, the same trees walked in numpy: inplace_predict has a fixed cost per call
 (~0.25 ms on a quiet core, four aliases ~1 ms) that a depth-8 walk of a few hundred trees does not.
@@ -15,11 +19,14 @@ import numpy as np
 import xgboost as xgb
 
 from shared.features import Family
+from shared.features.experts import EXPERTS_HASH, expert_features
 from shared.models.base import N_CLASSES, XY, FamilyModel, Float32Array, FloatArray, LearningCurve
 from shared.models.config import FamilyParams, XGBoostParams
+from shared.models.errors import ContractMismatchError
 from shared.models.meta import ArtifactFormat
 
 MODEL_FILE = "model.ubj"
+EXPERTS_ATTR = "experts_hash"  # a booster attribute (saved in the model file): trained on the expert columns
 COMPILED_MAX_ROWS = 8  # up to this many rows the numpy walk beats inplace_predict's fixed cost
 
 
@@ -85,6 +92,12 @@ class CompiledTrees:
         return np.asarray(margins, dtype=np.float64)
 
 
+def with_experts(x: Float32Array) -> Float32Array:
+    """[n, 50] feature rows followed by their expert columns (shared.features.experts), float32."""
+    rows = np.asarray(x, dtype=np.float32)
+    return np.hstack([rows, expert_features(rows.astype(np.float64)).astype(np.float32)])
+
+
 def _depth(left: np.ndarray, right: np.ndarray) -> int:
     depth, level = 0, [0]
     while True:
@@ -102,8 +115,18 @@ class XGBoostModel(FamilyModel):
         self, booster: xgb.Booster, params: FamilyParams, curve: LearningCurve | None = None
     ) -> None:
         super().__init__(params, curve)
+        experts = booster.attr(EXPERTS_ATTR)
+        if experts is not None and experts != EXPERTS_HASH:  # its columns would mean other things
+            raise ContractMismatchError(
+                f"booster trained on expert columns {experts}, this code computes {EXPERTS_HASH}"
+            )
         self.booster = booster
+        self.experts = experts is not None
         self.compiled = CompiledTrees(booster)
+
+    def design(self, x: Float32Array) -> Float32Array:
+        """The rows the trees split: the 50 features, then the expert columns if trained on them."""
+        return with_experts(x) if self.experts else x
 
     @classmethod
     def fit(cls, train: XY, val: XY, params: FamilyParams) -> Self:
@@ -122,8 +145,9 @@ class XGBoostModel(FamilyModel):
             "nthread": params.threads,
             "seed": params.seed,
         }
-        dtrain = xgb.DMatrix(train.x, label=train.y, nthread=params.threads)
-        dval = xgb.DMatrix(val.x, label=val.y, nthread=params.threads)
+        design = with_experts if params.expert_features else np.asarray
+        dtrain = xgb.DMatrix(design(train.x), label=train.y, nthread=params.threads)
+        dval = xgb.DMatrix(design(val.x), label=val.y, nthread=params.threads)
         evals: dict[str, dict[str, list[float]]] = {}
         booster = xgb.train(
             booster_params,
@@ -137,6 +161,8 @@ class XGBoostModel(FamilyModel):
         best = int(booster.best_iteration)
         # Keep only the trees early stopping chose, so the saved file predicts what was validated.
         booster = booster[: best + 1]
+        if params.expert_features:
+            booster.set_attr(**{EXPERTS_ATTR: EXPERTS_HASH})
         curve = LearningCurve(
             train_logloss=[float(v) for v in evals["train"]["mlogloss"]],
             val_logloss=[float(v) for v in evals["val"]["mlogloss"]],
@@ -146,6 +172,7 @@ class XGBoostModel(FamilyModel):
         return cls(booster, params, curve)
 
     def predict_proba(self, x: Float32Array) -> FloatArray:
+        x = self.design(x)
         if x.shape[0] <= COMPILED_MAX_ROWS and not np.isnan(x).any():
             return self.compiled.predict_proba(x)
         proba = self.booster.inplace_predict(x)
