@@ -33,6 +33,10 @@ PYTHON = sys.executable
 POLICIES = ("brian", "forrest", "logan", "lily")
 MOVES = ("rock", "paper", "scissors")
 SINGLE_PLAYS = 1500
+# The machine the targets were set on answered the bare endpoint in 0.25 ms (p50, one client;
+# ../shared/PERF-NOTES.md). A run's own bare p50 over this is its machine's slowness, by which the
+# targets are also judged scaled: on a shared VM the same code measured 0.23 ms one day, 0.73 the next.
+REFERENCE_BARE_P50_MS = 0.25
 WARMUP_S = 2.0
 CONCURRENT_S = 10.0
 CLIENTS = 16
@@ -408,13 +412,20 @@ def render(
             f"{load.errors} | {load.throughput / ref.throughput:.2f}× |"
         )
 
-    targets = [
-        ("single client p50 < 3 ms", play1.pct(0.5) < 3),
-        ("single client p99 < 6 ms", play1.pct(0.99) < 6),
-        (f"{CLIENTS} clients ≥ 500 plays/s", play16.throughput >= 500),
-        (f"{CLIENTS} clients: no errors", play16.errors == 0),
-        (f"{CLIENTS} clients p99 < 60 ms", play16.pct(0.99) < 60),
-    ]
+    slowness = bare1.pct(0.5) / REFERENCE_BARE_P50_MS
+
+    def targets(f: float) -> list[tuple[str, bool]]:
+        return [
+            (f"single client p50 < {3 * f:.3g} ms", play1.pct(0.5) < 3 * f),
+            (f"single client p99 < {6 * f:.3g} ms", play1.pct(0.99) < 6 * f),
+            (f"{CLIENTS} clients ≥ {500 / f:.0f} plays/s", play16.throughput >= 500 / f),
+            (f"{CLIENTS} clients: no errors", play16.errors == 0),
+            (f"{CLIENTS} clients p99 < {60 * f:.3g} ms", play16.pct(0.99) < 60 * f),
+        ]
+
+    def verdicts(f: float) -> str:
+        return "; ".join(f"{name} {'✅' if ok else '❌'}" for name, ok in targets(f))
+
     lines = [
         "## /play (gameplay)",
         "",
@@ -440,7 +451,13 @@ def render(
         f"{mean_ms('rps_gameplay_inference_seconds'):.2f} ms (model rounds only); the rest of the "
         "latency is HTTP parsing/serialisation, the event loop's queue and the client.",
         "",
-        "Targets: " + "; ".join(f"{name} {'✅' if ok else '❌'}" for name, ok in targets) + ".",
+        f"Targets as set: {verdicts(1.0)}.",
+        "",
+        f"This machine's bare p50 at one client was {bare1.pct(0.5):.2f} ms against "
+        f"{REFERENCE_BARE_P50_MS} ms on the machine the targets were set on: {slowness:.2f}× its time. "
+        f"The targets scaled by that factor: {verdicts(slowness)}. "
+        f"Ratios to the bare endpoint: p50 {play1.pct(0.5) / bare1.pct(0.5):.1f}×, "
+        f"p99 {play1.pct(0.99) / bare1.pct(0.5):.1f}× its p50 at one client.",
     ]
     return "\n".join(lines) + "\n"
 
