@@ -20,7 +20,9 @@ TRAIN_THREADS = 1
 
 @dataclass(frozen=True, slots=True)
 class FeedforwardParams:
-    hidden: tuple[int, ...] = (64, 32)
+    # (128, 64): in-process on the bench_bots mix, against the counter player 92% -> 94% (300 and 400
+    # games), validation log loss 0.847 -> 0.843, the other player types unchanged.
+    hidden: tuple[int, ...] = (128, 64)
     dropout: float = 0.1
     learning_rate: float = 2e-3
     weight_decay: float = 1e-4
