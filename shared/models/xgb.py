@@ -11,11 +11,12 @@ through `CompiledTrees`, the same trees walked in numpy: inplace_predict has a f
 
 from __future__ import annotations
 
-import json
+import hashlib
 from pathlib import Path
 from typing import Self
 
 import numpy as np
+import orjson
 import xgboost as xgb
 
 from shared.features import Family
@@ -26,6 +27,7 @@ from shared.models.errors import ContractMismatchError
 from shared.models.meta import ArtifactFormat
 
 MODEL_FILE = "model.ubj"
+TREES_FILE = "trees.npz"  # CompiledTrees' arrays, so loading does not parse the booster's JSON
 EXPERTS_ATTR = "experts_hash"  # a booster attribute (saved in the model file): trained on the expert columns
 COMPILED_MAX_ROWS = 8  # up to this many rows the numpy walk beats inplace_predict's fixed cost
 
@@ -41,8 +43,31 @@ class CompiledTrees:
     Rows with a missing value (NaN: XGBoost's default directions) are not for this walk.
     """
 
-    def __init__(self, booster: xgb.Booster) -> None:
-        model = json.loads(booster.save_raw("json"))["learner"]["gradient_booster"]["model"]
+    ARRAYS = ("child", "feature", "threshold", "roots", "classes", "base_margin")
+
+    def __init__(
+        self,
+        child: np.ndarray,
+        feature: np.ndarray,
+        threshold: np.ndarray,
+        roots: np.ndarray,
+        classes: np.ndarray,
+        base_margin: np.ndarray,
+        depth: int,
+    ) -> None:
+        self.child = np.asarray(child, dtype=np.intp)
+        self.feature = np.asarray(feature, dtype=np.intp)
+        self.threshold = np.asarray(threshold, dtype=np.float32)
+        self.roots = np.asarray(roots, dtype=np.intp)
+        self.classes = np.asarray(classes, dtype=np.float64)
+        self.base_margin = np.asarray(base_margin, dtype=np.float64)
+        self.depth = int(depth)
+
+    @classmethod
+    def from_booster(cls, booster: xgb.Booster) -> CompiledTrees:
+        """Read the trees from the booster's JSON (~0.1 s for a few hundred deep trees here: done at
+        fit; a saved artifact keeps the arrays beside the booster, see `save`)."""
+        model = orjson.loads(booster.save_raw("json"))["learner"]["gradient_booster"]["model"]
         trees = model["trees"]
         children, features, thresholds, roots, depth = [], [], [], [], 0
         start = 0
@@ -57,16 +82,43 @@ class CompiledTrees:
             roots.append(start)
             depth = max(depth, _depth(left, right))
             start += len(left)
-        self.child = np.concatenate(children).ravel()
-        self.feature = np.concatenate(features)
-        self.threshold = np.concatenate(thresholds)
-        self.roots = np.asarray(roots, dtype=np.intp)
-        self.depth = depth
-        self.classes = np.zeros((len(trees), N_CLASSES))
-        self.classes[np.arange(len(trees)), np.asarray(model["tree_info"], dtype=np.intp)] = 1.0
+        classes = np.zeros((len(trees), N_CLASSES))
+        classes[np.arange(len(trees)), np.asarray(model["tree_info"], dtype=np.intp)] = 1.0
+        compiled = cls(
+            np.concatenate(children).ravel(),
+            np.concatenate(features),
+            np.concatenate(thresholds),
+            np.asarray(roots, dtype=np.intp),
+            classes,
+            np.zeros(N_CLASSES),
+            depth,
+        )
         zero = np.zeros((1, booster.num_features()), dtype=np.float32)
         margin = np.asarray(booster.inplace_predict(zero, predict_type="margin"), dtype=np.float64)
-        self.base_margin = margin.reshape(N_CLASSES) - self._leaf_sums(zero)[0]
+        compiled.base_margin = margin.reshape(N_CLASSES) - compiled._leaf_sums(zero)[0]
+        return compiled
+
+    def save(self, path: Path, booster_sha256: str) -> None:
+        arrays = {name: getattr(self, name) for name in self.ARRAYS}
+        np.savez(path, depth=np.array(self.depth), booster_sha256=np.array(booster_sha256), **arrays)
+
+    @classmethod
+    def load(cls, path: Path, booster_sha256: str) -> CompiledTrees | None:
+        """The arrays saved beside this very booster file, else None (build them from the booster)."""
+        if not path.is_file():
+            return None
+        with np.load(path) as data:
+            if str(data["booster_sha256"]) != booster_sha256:
+                return None
+            return cls(
+                data["child"],
+                data["feature"],
+                data["threshold"],
+                data["roots"],
+                data["classes"],
+                data["base_margin"],
+                int(data["depth"]),
+            )
 
     def _leaf_sums(self, x: Float32Array) -> FloatArray:
         n, width = x.shape
@@ -112,7 +164,11 @@ class XGBoostModel(FamilyModel):
     format = ArtifactFormat.XGBOOST_UBJ
 
     def __init__(
-        self, booster: xgb.Booster, params: FamilyParams, curve: LearningCurve | None = None
+        self,
+        booster: xgb.Booster,
+        params: FamilyParams,
+        curve: LearningCurve | None = None,
+        compiled: CompiledTrees | None = None,
     ) -> None:
         super().__init__(params, curve)
         experts = booster.attr(EXPERTS_ATTR)
@@ -122,7 +178,7 @@ class XGBoostModel(FamilyModel):
             )
         self.booster = booster
         self.experts = experts is not None
-        self.compiled = CompiledTrees(booster)
+        self.compiled = compiled or CompiledTrees.from_booster(booster)
 
     def design(self, x: Float32Array) -> Float32Array:
         """The rows the trees split: the 50 features, then the expert columns if trained on them."""
@@ -180,6 +236,7 @@ class XGBoostModel(FamilyModel):
 
     def _save_native(self, directory: Path) -> None:
         self.booster.save_model(str(directory / MODEL_FILE))
+        self.compiled.save(directory / TREES_FILE, _sha256(directory / MODEL_FILE))
 
     @classmethod
     def _load_native(cls, directory: Path, params: FamilyParams) -> Self:
@@ -187,4 +244,9 @@ class XGBoostModel(FamilyModel):
         booster.load_model(str(directory / MODEL_FILE))
         # Serving is one row at a time: one thread avoids pool start-up on every call.
         booster.set_param({"nthread": 1})
-        return cls(booster, params)
+        compiled = CompiledTrees.load(directory / TREES_FILE, _sha256(directory / MODEL_FILE))
+        return cls(booster, params, compiled=compiled)
+
+
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()

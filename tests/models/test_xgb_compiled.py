@@ -11,7 +11,7 @@ from shared.features import Family
 from shared.features.experts import EXPERT_COUNT
 from shared.models import XY, fit_family, load_artifact, params_for
 from shared.models.errors import ContractMismatchError
-from shared.models.xgb import COMPILED_MAX_ROWS, XGBoostModel
+from shared.models.xgb import COMPILED_MAX_ROWS, TREES_FILE, CompiledTrees, XGBoostModel
 
 
 @pytest.fixture(scope="module")
@@ -107,3 +107,36 @@ def test_a_booster_trained_on_other_expert_columns_is_refused(
     booster.set_attr(experts_hash="0123456789abcdef")
     with pytest.raises(ContractMismatchError, match="expert columns"):
         XGBoostModel(booster, deep_model.params)
+
+
+def test_an_artifact_keeps_the_walks_arrays_and_loading_reads_them_instead_of_the_json(
+    deep_model: XGBoostModel, train_val: tuple[XY, XY], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Parsing the booster's JSON took ~0.1 s a model here: the inference cold start's budget."""
+    deep_model.save(tmp_path)
+    assert (tmp_path / TREES_FILE).is_file()
+
+    def no_json(booster: object) -> CompiledTrees:
+        raise AssertionError("loading parsed the booster's JSON")
+
+    monkeypatch.setattr(CompiledTrees, "from_booster", staticmethod(no_json))
+    loaded = load_artifact(tmp_path)
+    x = train_val[1].x[:20]
+    rows = np.vstack([loaded.predict_proba(x[i : i + 1]) for i in range(len(x))])
+    np.testing.assert_allclose(rows, booster_proba(deep_model, x), atol=1e-6)
+
+
+def test_arrays_saved_beside_another_booster_file_are_not_used(
+    deep_model: XGBoostModel, train_val: tuple[XY, XY], tmp_path: Path
+) -> None:
+    train, val = train_val
+    deep_model.save(tmp_path)
+    other = tmp_path / "other"
+    params = params_for(Family.XGBOOST, {"max_rounds": 5, "max_depth": 3})
+    fit_family(Family.XGBOOST, train, val, params).save(other)
+    (other / TREES_FILE).write_bytes((tmp_path / TREES_FILE).read_bytes())  # stale arrays
+    loaded = load_artifact(other)
+    assert isinstance(loaded.model, XGBoostModel)
+    x = val.x[:20]
+    rows = np.vstack([loaded.predict_proba(x[i : i + 1]) for i in range(len(x))])
+    np.testing.assert_allclose(rows, booster_proba(loaded.model, x), atol=1e-6)
