@@ -12,11 +12,12 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
+from shared.events.direct import Executor
 from shared.events.payloads import game_started_fields
 from shared.events.records import Event, EventType, dumps
 from shared.events.schema import PROJECTION_TABLES, games, ledger, players, rounds, sessions
 
-Apply = Callable[[sa.Connection, Event], None]
+Apply = Callable[[Executor, Event], None]
 
 
 # The hot path's statements are built once with bind parameters: building a fresh statement per
@@ -28,7 +29,7 @@ _INSERT_IGNORE = {
 }
 
 
-def _insert_ignore(conn: sa.Connection, table: sa.Table, values: dict[str, Any]) -> None:
+def _insert_ignore(conn: Executor, table: sa.Table, values: dict[str, Any]) -> None:
     """INSERT that leaves an existing row alone (both dialects speak ON CONFLICT DO NOTHING)."""
     conn.execute(_INSERT_IGNORE[conn.dialect.name, table.name], values)
 
@@ -41,7 +42,7 @@ _COUNT_GAME_STARTED = (
 )
 
 
-def apply_game_started(conn: sa.Connection, event: Event) -> None:
+def apply_game_started(conn: Executor, event: Event) -> None:
     p = event.payload
     conn.execute(
         _INSERT_GAME,
@@ -137,7 +138,7 @@ _COUNT_FINISHED_FOR_PLAYER = (
 )
 
 
-def apply_round_played(conn: sa.Connection, event: Event) -> None:
+def apply_round_played(conn: Executor, event: Event) -> None:
     p = event.payload
     game_id = event.aggregate_id
     conn.execute(
@@ -175,7 +176,7 @@ def apply_round_played(conn: sa.Connection, event: Event) -> None:
     conn.execute(_COUNT_ROUND[p["result"]], {"p_game_id": game_id})
 
 
-def apply_game_finished(conn: sa.Connection, event: Event) -> None:
+def apply_game_finished(conn: Executor, event: Event) -> None:
     p = event.payload
     game_id = event.aggregate_id
     conn.execute(
@@ -211,24 +212,28 @@ def apply_game_finished(conn: sa.Connection, event: Event) -> None:
     )
 
 
-def apply_aliases_changed(conn: sa.Connection, event: Event) -> None:
+_INSERT_LEDGER = ledger.insert()
+
+
+def apply_aliases_changed(conn: Executor, event: Event) -> None:
     p = event.payload
     conn.execute(
-        ledger.insert().values(
-            position=event.position,
-            event_id=event.event_id,
-            family=p["family"],
-            action=p["action"],
-            before=dumps(p.get("before") or {}),
-            after=dumps(p.get("after") or {}),
-            reason=p.get("reason") or "",
-            evidence=dumps(p.get("evidence") or {}),
-            occurred_at=event.occurred_at,
-        )
+        _INSERT_LEDGER,
+        {
+            "position": event.position,
+            "event_id": event.event_id,
+            "family": p["family"],
+            "action": p["action"],
+            "before": dumps(p.get("before") or {}),
+            "after": dumps(p.get("after") or {}),
+            "reason": p.get("reason") or "",
+            "evidence": dumps(p.get("evidence") or {}),
+            "occurred_at": event.occurred_at,
+        },
     )
 
 
-def _ignore(conn: sa.Connection, event: Event) -> None:
+def _ignore(conn: Executor, event: Event) -> None:
     """ModelTrained feeds no projection yet: readers take it from the log."""
 
 
@@ -241,7 +246,7 @@ APPLY: dict[EventType, Apply] = {
 }
 
 
-def apply_events(conn: sa.Connection, events: Iterable[Event]) -> None:
+def apply_events(conn: Executor, events: Iterable[Event]) -> None:
     for event in events:
         APPLY[event.type](conn, event)
 

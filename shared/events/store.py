@@ -11,6 +11,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from shared.events import migrate
+from shared.events.direct import DirectWriter, Executor
 from shared.events.engine import WRITE_OPTION, WalCheckpointer, create_engine
 from shared.events.errors import ConcurrencyError
 from shared.events.projections import apply_events, clear_projections
@@ -20,6 +21,7 @@ from shared.events.schema import events, ledger, outbox
 
 REBUILD_BATCH = 2000
 _INSERT_EVENT = events.insert()  # built once: a statement per call costs more than the SQL
+_INSERT_OUTBOX = outbox.insert()
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,6 +59,7 @@ class EventStore:
         self.engine = engine
         self._checkpointer = checkpointer
         self._writer = engine.execution_options(**{WRITE_OPTION: True})
+        self._direct = DirectWriter(engine)  # appends: the hot path
         self.queries = ProjectionQueries(engine)
         self._max_seq = sa.select(sa.func.max(events.c.seq)).where(
             events.c.aggregate_id == sa.bindparam("aggregate_id")
@@ -99,14 +102,12 @@ class EventStore:
             return []
         stored: list[Event] = []
         try:
-            with self._writer.begin() as conn:
+            with self._direct.begin() as conn:
                 self._check_seqs(conn, new_events)
                 for event in new_events:
-                    inserted = conn.execute(_INSERT_EVENT, _event_row(event)).inserted_primary_key
-                    assert inserted is not None, "the events table has an autoincrement key"
-                    position = inserted[0]
-                    stored.append(event.with_position(int(position)))
-                conn.execute(outbox.insert(), [{"position": e.position} for e in stored])
+                    position = conn.execute(_INSERT_EVENT, _event_row(event)).inserted_position()
+                    stored.append(event.with_position(position))
+                conn.execute(_INSERT_OUTBOX, [{"position": e.position} for e in stored])
                 apply_events(conn, stored)
         except sa.exc.IntegrityError as exc:
             # A concurrent writer (PostgreSQL: another transaction) took the seq between check and insert.
@@ -132,7 +133,7 @@ class EventStore:
                 time.sleep(0.01 * (attempt + 1))
         raise AssertionError("unreachable")  # pragma: no cover
 
-    def _check_seqs(self, conn: sa.Connection, new_events: Sequence[Event]) -> None:
+    def _check_seqs(self, conn: Executor, new_events: Sequence[Event]) -> None:
         expected: dict[str, int] = {}
         for event in new_events:
             if event.aggregate_id not in expected:

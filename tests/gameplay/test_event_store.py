@@ -277,3 +277,21 @@ def test_the_migrations_build_exactly_the_schema_the_code_queries(store: EventSt
         context = MigrationContext.configure(conn, opts={"version_table": VERSION_TABLE})
         differences = compare_metadata(context, metadata)
     assert differences == []
+
+
+def test_appends_write_the_rows_sqlalchemy_would(store: EventStore) -> None:
+    """Appends run their Core statements straight on the driver (shared/events/direct.py); the rows
+    must be what SQLAlchemy writes: datetimes in its format, read back equal."""
+    appended = store.append(whole_game("g1", rounds=2))
+    assert store.read_aggregate("g1") == appended
+    with store.engine.connect() as conn:
+        stored = conn.execute(sa.select(events_table.c.occurred_at).where(events_table.c.seq == 1)).scalar()
+        written_by_sqlalchemy = conn.execute(
+            sa.select(sa.literal(appended[0].occurred_at, sa.DateTime(timezone=True)))
+        ).scalar()
+    assert stored == written_by_sqlalchemy
+    if store.engine.dialect.name == "sqlite":
+        with store.engine.connect() as conn:
+            text = conn.exec_driver_sql("SELECT occurred_at FROM events WHERE seq = 1").scalar()
+        processor = sa.DateTime().dialect_impl(store.engine.dialect).bind_processor(store.engine.dialect)
+        assert processor is not None and text == processor(appended[0].occurred_at)
