@@ -48,6 +48,7 @@ class GameState:
     bot_score: float = 0.0
     winner: Winner | None = None
     model_version: str | None = None  # that served the last model round
+    _next_points: RoundPoints | None = field(default=None, init=False, repr=False, compare=False)
 
     @property
     def next_round_no(self) -> int:
@@ -58,7 +59,11 @@ class GameState:
         return self.winner is not None
 
     def next_points(self) -> RoundPoints:
-        return deterministic_round_points(self.game_id, self.next_round_no)
+        """The next round's values (three sha256), kept until it is played: the /play answer that
+        announces them and the /play that plays the round compute them once."""
+        if self._next_points is None:
+            self._next_points = deterministic_round_points(self.game_id, self.next_round_no)
+        return self._next_points
 
     def features(self, next_points: RoundPoints) -> np.ndarray:
         """The 50 features of the next round, whose values are `next_points` (computed once per /play)."""
@@ -68,6 +73,7 @@ class GameState:
         if event.type is EventType.ROUND_PLAYED:
             p = event.payload
             self.rounds.append(dict(p))
+            self._next_points = None
             self.user_moves.append(Move(p["user_move"]))
             self.bot_moves.append(Move(p["bot_move"]))
             self.points.append({Move(k): float(v) for k, v in p["points"].items()})

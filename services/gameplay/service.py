@@ -211,6 +211,13 @@ class GameService:
             callback()
 
 
+def upcoming_points(state: GameState, round_no: int) -> RoundPoints:
+    """Round `round_no`'s values: the game's next round's from its state (the same the next /play uses)."""
+    if round_no == state.next_round_no:
+        return state.next_points()
+    return deterministic_round_points(state.game_id, round_no)  # a replayed answer of an older round
+
+
 def round_response(state: GameState, payload: dict[str, Any] | Any) -> dict[str, Any]:
     """The /play answer for one recorded round (RoundPlayed payload) of this game."""
     round_no = payload["round_no"]
@@ -229,9 +236,7 @@ def round_response(state: GameState, payload: dict[str, Any] | Any) -> dict[str,
         "finished": finished,
         "winner": str(state.winner) if finished else None,
         "next_round_no": next_no,
-        "next_round_points": None
-        if next_no is None
-        else points_json(deterministic_round_points(state.game_id, next_no)),
+        "next_round_points": None if next_no is None else points_json(upcoming_points(state, next_no)),
         "bot_source": payload["bot_source"],
         "model_alias": payload["alias"],
         "model_version": payload["model_version"],

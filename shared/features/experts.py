@@ -90,14 +90,17 @@ def _lag_tables() -> tuple[FloatArray, FloatArray]:
 
 FIXED_TABLE, SCALED_TABLE = _lag_tables()
 EXPERT_COUNT = FIXED_TABLE.shape[1] + SCALED_TABLE.shape[1]
-_CODE_WEIGHTS = 4 ** np.arange(MOVE_LAGS - 1, -1, -1)
+_DIGIT_WEIGHTS = 4 ** np.arange(MOVE_LAGS - 1, -1, -1)
+# A lag's digit is its move's index, or 3 when absent: 3 - sum_j (3 - j) * onehot_j, the one-hots
+# being exact 0/1 (the contract). So a row's code is one dot product with its 18 lag columns.
+_ALL_ABSENT = int(3 * _DIGIT_WEIGHTS.sum())
+_CODE_COLUMNS = -np.repeat(_DIGIT_WEIGHTS, 3) * np.tile(np.arange(3, 0, -1), MOVE_LAGS)
 
 
 def lag_codes(x: FloatArray) -> IntArray:
-    """Each row's six move lags as one code in [0, 4^6)."""
-    blocks = x[:, : 3 * MOVE_LAGS].reshape(-1, MOVE_LAGS, 3)
-    moves = np.where(blocks.sum(axis=2) > 0.5, blocks.argmax(axis=2), 3)
-    return np.asarray(moves @ _CODE_WEIGHTS, dtype=np.int64)
+    """Each row's six move lags as one code in [0, 4^6); a missing (NaN) value counts as no move."""
+    lags = np.nan_to_num(x[:, : 3 * MOVE_LAGS], nan=0.0)
+    return np.rint(lags @ _CODE_COLUMNS + _ALL_ABSENT).astype(np.int64)
 
 
 def inverse_step(x: FloatArray) -> FloatArray:
