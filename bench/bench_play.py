@@ -14,7 +14,6 @@ import itertools
 import os
 import random
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -27,6 +26,8 @@ from typing import Any
 
 import aiohttp
 from pydantic import BaseModel
+
+from tests.conftest import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
@@ -83,12 +84,6 @@ def serve_stand_in(port: int) -> None:
     app = web.Application()
     app.router.add_post("/predict/batch", predict_batch)
     web.run_app(app, host="127.0.0.1", port=port, access_log=None, print=None)
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def wait_for_http(url: str, timeout: float = 90.0) -> None:

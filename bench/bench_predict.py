@@ -20,6 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from shared.features import ALIASES, FAMILIES, FEATURE_CONTRACT_HASH, Family, build_dataset
+from tests.conftest import free_port
 
 ITERATIONS = 3000
 HTTP_ITERATIONS = 1000
@@ -143,14 +144,6 @@ def _cold_start(cache_dir: Path) -> list[float]:
     return runs
 
 
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def _rss_mib(pid: int) -> float:
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith("VmRSS:"):
@@ -170,7 +163,7 @@ def _post(conn: http.client.HTTPConnection, path: str, body: bytes) -> float:
 
 def _served(cache_dir: Path, row: list[float], measure_http: bool) -> dict[str, object]:
     """Start `python -m services.inference serve`, time it to ready, read its RSS, measure HTTP latency."""
-    port = _free_port()
+    port = free_port()
     env = {
         **os.environ,
         "SERVING_CACHE_DIR": str(cache_dir),

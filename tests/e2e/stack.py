@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 import secrets
-import socket
 import subprocess
 import sys
 import time
@@ -22,15 +21,10 @@ from rq.job import Job, JobStatus
 
 from services.scheduler.enqueue import enqueue
 from services.scheduler.schedule import scheduled_job
+from tests.conftest import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 READY_TIMEOUT_S = 90.0
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 class StackError(RuntimeError):
