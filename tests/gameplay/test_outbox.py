@@ -122,9 +122,10 @@ def test_rounds_played_between_two_passes_go_out_in_one_batch(settings: Settings
 
         publisher.publish_pending = counted
         wait_until(lambda: bool(passes))  # just after a pass: the next one is a second away
+        seen = len(passes)
         game = start(client)
         play(client, game["game_id"], 5)
-        assert time.monotonic() - passes[-1] < 0.8, "too slow to test within one interval"
+        assert len(passes) == seen, "a pass came between the rounds: the machine was too slow to test this"
         wait_until(lambda: client.app.state.service.store.outbox_size() == 0)
     assert batches == [6]  # GameStarted + 5 RoundPlayed, in one pass
     assert redis.Redis.from_url(redis_url).xlen(STREAM) == 6
