@@ -51,6 +51,7 @@ def create_app(
                 settings.redis_url, settings.events_stream, lambda: store.reload(ReloadTrigger.EVENT), metrics
             )
             tasks.append(asyncio.create_task(listener.run(), name="alias-events"))
+        app.state.listener = listener  # None when not listening
         try:
             yield
         finally:

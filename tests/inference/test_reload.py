@@ -179,7 +179,7 @@ def test_an_aliases_changed_event_reloads_every_replica(cache_dir: Path, serve, 
     ]
     client = redis.Redis.from_url(redis_url)
     wait_for(lambda: all(r.app.state.services.store.ready for r in replicas))
-    time.sleep(0.3)  # let each listener take its starting point in the stream
+    wait_for(lambda: all(r.app.state.listener.connected for r in replicas))  # took its place in the stream
     client.xadd("rps:events", {"type": "RoundPlayed", "event": "{}"})  # other events do not reload
 
     point_markers(LocalDirectoryCache(cache_dir), SET_Y)
@@ -196,7 +196,7 @@ def test_the_listener_survives_redis_going_away(
     cache_dir: Path, serve, redis_url: str, redis_server: RedisServer
 ) -> None:
     server = serve(create_app(settings_for(cache_dir, redis_url=redis_url, listen_events=True)))
-    time.sleep(0.3)
+    wait_for(lambda: server.app.state.listener.connected)
     redis_server.stop()
     try:
         point_markers(LocalDirectoryCache(cache_dir), SET_Y)
