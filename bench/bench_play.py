@@ -441,10 +441,11 @@ def render(
         f"Rounds played during the run: {rounds_total:,.0f} ({sources['opening']:,.0f} opening, "
         f"{sources['model']:,.0f} model, {sources['fallback']:,.0f} fallback; degraded {degraded:,.0f}). "
         f"Stream `rps:events` length at the end: {stream_len:,}; outbox pending after 1.5 s: "
-        f"{sum(pending.values()):.0f}. Inside gameplay (its histograms, whole run): a `/play` took "
-        f"{mean_ms('rps_gameplay_play_seconds'):.2f} ms on average, of which the inference call "
-        f"{mean_ms('rps_gameplay_inference_seconds'):.2f} ms (model rounds only); the rest of the "
-        "latency is HTTP parsing/serialisation, the event loop's queue and the client.",
+        f"{sum(pending.values()):.0f}. Inside gameplay (its histograms, whole run, both loads): a "
+        f"`/play` took {mean_ms('rps_gameplay_play_seconds'):.2f} ms on average over every round "
+        f"(openings included), the inference call {mean_ms('rps_gameplay_inference_seconds'):.2f} ms "
+        "on average over the model rounds; what the clients saw beyond that is HTTP parsing and "
+        "serialisation, the event loop's queue and the client itself.",
         "",
         f"Targets as set: {verdicts(1.0)}.",
         "",
