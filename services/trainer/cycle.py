@@ -26,7 +26,7 @@ from services.trainer.evaluation import score
 from services.trainer.gate import GateVerdict, ProductionScores, offline_gate
 from services.trainer.pipeline import FITS_PER_FAMILY, FamilyResult, Progress, train_family
 from services.trainer.tracking import ensure_experiment, log_training_run
-from shared.events import EventStore, EventType
+from shared.events import EventStore, EventType, model_trained_payload
 from shared.features import Alias, Family
 from shared.models import ArtifactError, load_artifact, params_for
 from shared.registry import download_version, read_aliases, register_version, set_aliases, sync_serving_cache
@@ -249,15 +249,17 @@ def run_training(
         edges.store.append_next(
             family.value,
             EventType.MODEL_TRAINED,
-            payloads.model_trained(
-                family,
-                item.version,
-                item.run_id,
-                metrics,
-                item.verdict,
-                data,
-                options.window_days,
-                item.duration_s,
+            model_trained_payload(
+                family.value,
+                version=item.version,
+                run_id=item.run_id,
+                metrics=metrics,
+                gate=item.verdict.to_json(),
+                rows=data.rows,
+                games=data.games,
+                window_days=options.window_days,
+                data_position=data.head_position,
+                duration_s=item.duration_s,
             ),
         )
         outcome = FamilyOutcome(

@@ -1,40 +1,13 @@
-"""Payloads of the trainer's events (docs/architecture.md, "Events"), built by small pure functions."""
+"""The trainer's alias plan and the reason its AliasesChanged entries give (payloads: shared.events)."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Any
 
-from services.trainer.dataset import TrainingData
 from services.trainer.gate import GateVerdict
 from shared.events import AliasAction, aliases_changed_payload
-from shared.features import FEATURE_CONTRACT_HASH, Alias, Family
-
-
-def model_trained(
-    family: Family,
-    version: int,
-    run_id: str,
-    metrics: Mapping[str, float],
-    verdict: GateVerdict,
-    data: TrainingData,
-    window_days: int,
-    duration_s: float,
-) -> dict[str, Any]:
-    return {
-        "family": family.value,
-        "version": version,
-        "run_id": run_id,
-        "metrics": dict(metrics),
-        "gate": verdict.to_json(),
-        "rows": data.rows,
-        "games": data.games,
-        "window_days": window_days,
-        "contract_hash": FEATURE_CONTRACT_HASH,
-        # The log position the data was read up to: the next run counts new rows after it.
-        "data_position": data.head_position,
-        "duration_s": round(duration_s, 3),
-    }
+from shared.features import Alias, Family
 
 
 def aliases_registered(

@@ -56,6 +56,7 @@ from shared.events.payloads import (
     game_finished_payload,
     game_started_fields,
     game_started_payload,
+    model_trained_payload,
     round_played_payload,
 )
 from shared.events.records import GAME_EVENT_TYPES, SCHEMA_VERSION, Event, EventType, new_event
@@ -81,6 +82,7 @@ __all__ = [
     "game_finished_payload",
     "game_started_fields",
     "game_started_payload",
+    "model_trained_payload",
     "new_event",
     "publish_pending_sync",
     "round_played_payload",

@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from enum import StrEnum
 from typing import Any
 
-from shared.features import ALIASES, Alias, Move, RoundOutcome, RoundPoints, Winner
+from shared.features import ALIASES, FEATURE_CONTRACT_HASH, Alias, Move, RoundOutcome, RoundPoints, Winner
 
 
 class AliasAction(StrEnum):
@@ -139,4 +139,34 @@ def aliases_changed_payload(
         "after": {a.value: after.get(a) for a in ALIASES},
         "evidence": dict(evidence),
         "reason": reason,
+    }
+
+
+def model_trained_payload(
+    family: str,
+    *,
+    version: int,
+    run_id: str,
+    metrics: Mapping[str, float],
+    gate: Mapping[str, Any],
+    rows: int,
+    games: int,
+    window_days: int,
+    data_position: int,
+    duration_s: float,
+) -> dict[str, Any]:
+    """`data_position`: the log position the data was read up to (the next run counts new rows
+    after it); `duration_s`: the family's training wall time."""
+    return {
+        "family": family,
+        "version": version,
+        "run_id": run_id,
+        "metrics": dict(metrics),
+        "gate": dict(gate),
+        "rows": rows,
+        "games": games,
+        "window_days": window_days,
+        "contract_hash": FEATURE_CONTRACT_HASH,
+        "data_position": data_position,
+        "duration_s": round(duration_s, 3),
     }
