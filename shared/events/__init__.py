@@ -40,15 +40,29 @@ The Redis stream `rps:events` (shared.events.outbox / shared.events.consumer)::
     for delivery in consumer.read(block_ms=1000):  # de-duplicated by event_id
         handle(delivery.event); consumer.ack(delivery)
 
+Incremental readers keep their state and position together (shared.events.checkpoints)::
+
+    checkpoint = store.checkpoints.load("promoter.evidence")     # Checkpoint(name, position, state bytes)
+    head = store.checkpoints.stable_head(checkpoint.position)   # never skips a later-committed event
+    for event in store.iter_events(types, after_position=checkpoint.position, until_position=head): ...
+    store.checkpoints.save("promoter.evidence", head, new_state, expected_position=checkpoint.position)
+
 Errors::
 
     EventStoreError
     ├── ConcurrencyError   the aggregate's next seq was taken first: re-read, decide again
+    ├── CheckpointConflictError   another reader saved the checkpoint first: reload, fold again
     └── UnknownEventTypeError
 """
 
+from shared.events.checkpoints import Checkpoint, ReaderCheckpoints
 from shared.events.consumer import BoundedSeenIds, Delivery, StreamConsumer
-from shared.events.errors import ConcurrencyError, EventStoreError, UnknownEventTypeError
+from shared.events.errors import (
+    CheckpointConflictError,
+    ConcurrencyError,
+    EventStoreError,
+    UnknownEventTypeError,
+)
 from shared.events.outbox import STREAM, OutboxPublisher, publish_pending_sync
 from shared.events.payloads import (
     AliasAction,
@@ -68,6 +82,8 @@ __all__ = [
     "STREAM",
     "AliasAction",
     "BoundedSeenIds",
+    "Checkpoint",
+    "CheckpointConflictError",
     "ConcurrencyError",
     "Delivery",
     "Event",
@@ -76,6 +92,7 @@ __all__ = [
     "EventType",
     "LedgerEntry",
     "OutboxPublisher",
+    "ReaderCheckpoints",
     "StreamConsumer",
     "UnknownEventTypeError",
     "aliases_changed_payload",

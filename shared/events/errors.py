@@ -2,6 +2,7 @@
 
 EventStoreError
 ├── ConcurrencyError      another writer appended to the aggregate first (seq taken or skipped)
+├── CheckpointConflictError   another reader saved the same named checkpoint first
 └── UnknownEventTypeError      a stored or submitted event type this code does not know
 """
 
@@ -28,3 +29,16 @@ class ConcurrencyError(EventStoreError):
 class UnknownEventTypeError(EventStoreError):
     def __init__(self, event_type: str) -> None:
         super().__init__(f"unknown event type {event_type!r}")
+
+
+class CheckpointConflictError(EventStoreError):
+    """The named checkpoint moved since it was loaded: reload it and fold again."""
+
+    def __init__(self, name: str, expected_position: int, found_position: int) -> None:
+        self.name = name
+        self.expected_position = expected_position
+        self.found_position = found_position
+        super().__init__(
+            f"checkpoint {name!r}: expected position {expected_position}, found {found_position} "
+            "(another reader saved it first)"
+        )

@@ -118,3 +118,14 @@ ledger = sa.Table(
 )
 
 PROJECTION_TABLES: tuple[sa.Table, ...] = (games, rounds, sessions, players, ledger)
+
+# Named reader checkpoints: a log reader's state and the position it read up to, in one row, so one
+# statement saves both (shared/events/checkpoints.py). Not a projection: a rebuild keeps them.
+reader_checkpoints = sa.Table(
+    "reader_checkpoints",
+    metadata,
+    sa.Column("name", sa.String(128), primary_key=True),
+    sa.Column("position", sa.Integer, nullable=False),
+    sa.Column("state", sa.LargeBinary, nullable=False),
+    sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+)

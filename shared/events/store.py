@@ -11,6 +11,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from shared.events import migrate
+from shared.events.checkpoints import ReaderCheckpoints
 from shared.events.direct import DirectWriter, Executor
 from shared.events.engine import WRITE_OPTION, WalCheckpointer, create_engine
 from shared.events.errors import ConcurrencyError
@@ -61,6 +62,7 @@ class EventStore:
         self._writer = engine.execution_options(**{WRITE_OPTION: True})
         self._direct = DirectWriter(engine)  # appends: the hot path
         self.queries = ProjectionQueries(engine)
+        self.checkpoints = ReaderCheckpoints(engine)
         self._max_seq = sa.select(sa.func.max(events.c.seq)).where(
             events.c.aggregate_id == sa.bindparam("aggregate_id")
         )
@@ -165,13 +167,16 @@ class EventStore:
         types: Iterable[EventType | str] | None = None,
         after_position: int = 0,
         batch_size: int = 1000,
+        until_position: int | None = None,
     ) -> Iterator[Event]:
-        """Every event (or those of `types`) after `after_position`, in append order, read in batches.
-        Remember the last `event.position` you handled to resume from there."""
+        """Every event (or those of `types`) after `after_position` (up to `until_position`), in append
+        order, read in batches. Remember the last `event.position` you handled to resume from there."""
         type_names = None if types is None else [str(t) for t in types]
         position = after_position
         while True:
             query = sa.select(events).where(events.c.position > position)
+            if until_position is not None:
+                query = query.where(events.c.position <= until_position)
             if type_names is not None:
                 query = query.where(events.c.type.in_(type_names))
             with self.engine.connect() as conn:
