@@ -34,6 +34,8 @@ from shared.features.policies import (
     expected_values,
     fallback_move,
     get_policy,
+    replayed_value,
+    round_value,
 )
 from shared.features.scoring import TARGET_POINTS, RoundOutcome, Winner, game_winner, score_round
 
@@ -78,7 +80,9 @@ __all__ = [
     "opening_move",
     "parse_move",
     "ranked_moves",
+    "replayed_value",
     "round_result",
+    "round_value",
     "score_round",
     "select_alias",
 ]

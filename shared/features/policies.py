@@ -75,6 +75,29 @@ def choose_move(
     return best
 
 
+def round_value(
+    bot_move: Move, user_move: Move, points: RoundPoints, user_score: float, bot_score: float
+) -> float:
+    """What the round is worth to the bot in the policy's own units: the stake it wins, minus the
+    stake the player wins, 0 on a draw (so `expected_values` is its expectation under the probabilities)."""
+    if beaten_by(bot_move) is user_move:
+        return _stake(bot_score, points[bot_move])
+    if beater_of(bot_move) is user_move:
+        return -_stake(user_score, points[user_move])
+    return 0.0
+
+
+def replayed_value(
+    probabilities: Probabilities, points: RoundPoints, user_score: float, bot_score: float, user_move: Move
+) -> float:
+    """The policy's move on these probabilities, scored against the move the player actually made
+    (the player moves simultaneously, so the replay is fair): one round of the offline gate's and
+    the promoter's paired comparison."""
+    return round_value(
+        choose_move(probabilities, points, user_score, bot_score), user_move, points, user_score, bot_score
+    )
+
+
 def fallback_move(game_id: str, round_no: int) -> Move:
     """Degraded mode: a move no player can predict without the game id, reproducible per round."""
     digest = hashlib.sha256(f"{game_id}:{round_no}:fallback".encode()).digest()

@@ -3,6 +3,7 @@
 Layout (the same keys in a directory and in a bucket, docs/architecture.md):
 
     models/<family>/<version>/<artifact files>      one directory per registered version
+    models/<family>/<version>/card/card.json|card.md   its model card (layout.CARD_*)
     aliases/<family>/<alias>.json                   the marker:
         {"version": 7, "contract_hash": "...", "written_at": "..."}
 
@@ -26,6 +27,8 @@ API (one interface, two backends; pick one with `open_cache`):
     cache.fetch_model(family, version, dest_dir) -> Path               copy a model out
     cache.model_dir(family, version)                                   context manager: readable dir
     cache.list_models() -> [ModelRef]
+    cache.put_card(family, version, {"card.json": b"...", "card.md": b"..."})  beside a complete model
+    cache.read_card(family, version, name="card.json") -> bytes | None
     cache.clean(keep=()) -> [ModelRef]                                 drop models no marker/keep names
 
 Families, aliases and versions are plain values here (`str`, `str`, `int`); the

@@ -147,6 +147,20 @@ class ServingCache(ABC):
             removed.append(ref)
         return removed
 
+    # -- model cards --------------------------------------------------------------------------
+
+    def put_card(self, family: str, version: int, files: Mapping[str, bytes]) -> None:
+        """Write a complete model's card files ({CARD_JSON: ..., CARD_MARKDOWN: ...}), replacing any."""
+        keys = {layout.card_key(family, version, name): data for name, data in files.items()}
+        if not self.has_model(family, version):
+            raise ModelNotInCacheError(str(family), version)
+        for key, data in keys.items():
+            self._write(key, data)
+
+    def read_card(self, family: str, version: int, name: str = layout.CARD_JSON) -> bytes | None:
+        """One card file of a version, or None when the cache holds no card for it."""
+        return self._read(layout.card_key(family, version, name))
+
     # -- alias markers ------------------------------------------------------------------------
 
     def set_alias(self, family: str, alias: str, version: int, contract_hash: str) -> AliasMarker:

@@ -10,6 +10,12 @@ MODELS = "models"
 ALIASES = "aliases"
 META_FILE = "meta.json"  # written last: its presence means the model is complete
 MARKER_SUFFIX = ".json"
+# A version's model card sits beside its model (removed with it): models/<family>/<version>/card/.
+# The trainer logs the same two files in its MLflow run under `card/`; inference serves them.
+CARD_DIR = "card"
+CARD_JSON = "card.json"
+CARD_MARKDOWN = "card.md"
+CARD_FILES = (CARD_JSON, CARD_MARKDOWN)
 
 _SEGMENT = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 
@@ -38,3 +44,9 @@ def marker_key(family: str, alias: str) -> str:
 
 def family_markers_prefix(family: str) -> str:
     return f"{ALIASES}/{segment(family, 'family')}/"
+
+
+def card_key(family: str, version: int, name: str) -> str:
+    if name not in CARD_FILES:
+        raise InvalidNameError(f"card file {name!r} is not one of {', '.join(CARD_FILES)}")
+    return f"{model_prefix(family, version)}{CARD_DIR}/{name}"

@@ -23,6 +23,9 @@ from shared.features import (
     expected_values,
     fallback_move,
     get_policy,
+    replayed_value,
+    round_value,
+    score_round,
     select_alias,
 )
 from tests.core.strategies import game_ids
@@ -55,6 +58,29 @@ def test_policy_returns_the_ev_maximising_move_with_deterministic_ties(
     best = max(ev.values())
     first_best = next(a for a in MOVES if ev[a] == best)
     assert choose_move(probs, points, user_score, bot_score) is first_best
+
+
+@given(probabilities(), game_ids, st.integers(min_value=4, max_value=60), scores, scores)
+def test_expected_values_are_the_expectation_of_the_replayed_round_value(
+    probs: dict[Move, float], game_id: str, round_no: int, user_score: float, bot_score: float
+) -> None:
+    points = deterministic_round_points(game_id, round_no)
+    for bot in MOVES:
+        expectation = sum(
+            probs[user] * round_value(bot, user, points, user_score, bot_score) for user in MOVES
+        )
+        assert expected_values(probs, points, user_score, bot_score)[bot] == pytest.approx(expectation)
+    chosen = choose_move(probs, points, user_score, bot_score)
+    for user in MOVES:
+        outcome = score_round(user, chosen, points, user_score, bot_score)
+        value = replayed_value(probs, points, user_score, bot_score, user)
+        # The replay's sign and points are the round's real outcome; the game's value comes on top.
+        assert (value > 0) == (outcome.bot_delta > 0) and (value < 0) == (outcome.user_delta > 0)
+        assert abs(value) in {
+            0.0,
+            outcome.bot_delta + outcome.user_delta,
+            outcome.bot_delta + outcome.user_delta + GAME_VALUE,
+        }
 
 
 def test_a_certain_player_move_is_beaten() -> None:

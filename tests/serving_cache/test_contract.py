@@ -20,6 +20,7 @@ from shared.serving_cache import (
     ServingCache,
     open_cache,
 )
+from shared.serving_cache.layout import CARD_JSON, CARD_MARKDOWN
 
 FAMILY = "rps_bot_xgboost"
 OTHER = "rps_bot_mnlogit"
@@ -135,6 +136,24 @@ def test_clean_removes_every_model_no_marker_names(cache: ServingCache, tmp_path
     assert cache.list_models() == [ModelRef(FAMILY, 2), ModelRef(FAMILY, 3), ModelRef(FAMILY, 4)]
     assert cache._keys(f"models/{FAMILY}/9/") == []
     assert cache.fetch_model(FAMILY, 2, tmp_path / "kept").joinpath("model.bin").exists()
+
+
+def test_a_card_sits_beside_its_model_is_replaced_in_place_and_goes_with_it(
+    cache: ServingCache, tmp_path: Path
+) -> None:
+    with pytest.raises(ModelNotInCacheError):
+        cache.put_card(FAMILY, 1, {CARD_JSON: b"{}"})  # never a card without its model
+    cache.put_model(FAMILY, 1, make_artifact(tmp_path, "one"))
+    assert cache.read_card(FAMILY, 1) is None
+    cache.put_card(FAMILY, 1, {CARD_JSON: b'{"version": 1}', CARD_MARKDOWN: b"# v1"})
+    cache.put_card(FAMILY, 1, {CARD_JSON: b'{"version": 1, "live": {}}'})
+    assert cache.read_card(FAMILY, 1) == b'{"version": 1, "live": {}}'
+    assert cache.read_card(FAMILY, 1, CARD_MARKDOWN) == b"# v1"
+    assert cache.list_models() == [ModelRef(FAMILY, 1)]
+    with pytest.raises(InvalidNameError):
+        cache.read_card(FAMILY, 1, "../meta.json")
+    cache.clean()
+    assert cache.read_card(FAMILY, 1) is None and cache._keys(f"models/{FAMILY}/") == []
 
 
 def test_put_of_a_version_already_complete_keeps_the_cached_files(
