@@ -1,7 +1,7 @@
 """The inference service: every family × alias in memory, `/predict`, hot reload (DESIGN §4, §6).
 
     settings.py   Settings (environment variables)
-    libraries.py  imports torch/xgboost/lightgbm for a serving process (without sklearn/pandas)
+    libraries.py  imports xgboost/lightgbm for a serving process (without sklearn/pandas; no torch)
     slots.py      ModelSlot / ModelSet: what is loaded, as one immutable mapping
     loader.py     loads a ModelSet: serving cache → MLflow registry → degraded, concurrently
     registry.py   the MLflow fallback (mlflow imported only there)

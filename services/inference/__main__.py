@@ -7,7 +7,7 @@ import logging
 import os
 import sys
 
-# Single-row predictions: one thread per library; set before torch/xgboost/lightgbm load.
+# Single-row predictions: one thread per library; set before xgboost/lightgbm load.
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
 os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")

@@ -17,7 +17,7 @@ TRAINING_ONLY = ("sklearn", "pandas")
 
 
 def import_model_libraries() -> None:
-    """Import every family's library now (torch, xgboost, lightgbm), with sklearn and pandas hidden.
+    """Import every family's library now (xgboost, lightgbm), with sklearn and pandas hidden.
 
     Only for a process that does nothing but serve: in it, xgboost and lightgbm then believe
     sklearn and pandas are not installed. Should that fail, the libraries are imported normally.

@@ -6,7 +6,6 @@ Versions already in the previous set are reused, and a version two aliases share
 from __future__ import annotations
 
 import logging
-import sys
 import threading
 import time
 from collections.abc import Callable
@@ -71,7 +70,6 @@ class ModelLoader:
                 for a in ALIASES
             }
             slots = {key: future.result() for key, future in futures.items()}
-        _bound_library_threads()
         return ModelSet(slots, generation=generation, created_at=_now())
 
     def _read_markers(self) -> tuple[dict[str, dict[str, AliasMarker]], str | None]:
@@ -229,12 +227,6 @@ class _LoadRun:
             load_seconds=round(loaded.seconds, 6),
             model=loaded.model,
         )
-
-
-def _bound_library_threads() -> None:
-    """One thread per predict: single rows gain nothing from a pool and pay for waking it."""
-    if "torch" in sys.modules:
-        sys.modules["torch"].set_num_threads(1)
 
 
 def _now() -> str:

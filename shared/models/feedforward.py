@@ -1,111 +1,93 @@
-"""PyTorch feed-forward net: an MLP whose input standardization lives in its state_dict."""
+"""Feed-forward net: trained in PyTorch, served in numpy from the saved state_dict.
+
+Training (fit, save) imports torch through shared.models.feedforward_torch; loading and
+predicting need only numpy, so a serving process never imports torch. The numpy forward
+is the torch forward in float64: the same probabilities within 1e-6 (tests/models).
+"""
 
 from __future__ import annotations
 
-import copy
+import re
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Self
 
 import numpy as np
-import torch
-from torch import nn
+import numpy.typing as npt
 
 from shared.features import FEATURE_COUNT, Family
 from shared.models.base import N_CLASSES, XY, FamilyModel, Float32Array, FloatArray, LearningCurve
 from shared.models.config import FamilyParams, FeedforwardParams
+from shared.models.errors import ArtifactInvalidError
 from shared.models.meta import ArtifactFormat
+from shared.models.torch_state import read_state_dict
 
 MODEL_FILE = "model.pt"
+_LINEAR = re.compile(r"^net\.(\d+)\.weight$")
 
 
-class MLP(nn.Module):
-    """Standardize, then hidden ReLU layers with dropout, then 3 logits."""
-
-    mean: torch.Tensor
-    scale: torch.Tensor
-
-    def __init__(self, hidden: tuple[int, ...], dropout: float) -> None:
-        super().__init__()
-        self.register_buffer("mean", torch.zeros(FEATURE_COUNT))
-        self.register_buffer("scale", torch.ones(FEATURE_COUNT))
-        layers: list[nn.Module] = []
-        width = FEATURE_COUNT
-        for size in hidden:
-            layers += [nn.Linear(width, size), nn.ReLU(), nn.Dropout(dropout)]
-            width = size
-        layers.append(nn.Linear(width, N_CLASSES))
-        self.net = nn.Sequential(*layers)
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        logits: torch.Tensor = self.net((x - self.mean) / self.scale)
-        return logits
-
-
-def _mean_loss(module: MLP, x: torch.Tensor, y: torch.Tensor) -> float:
-    module.eval()
-    with torch.inference_mode():
-        return float(nn.functional.cross_entropy(module(x), y))
+def _layers(state: Mapping[str, npt.NDArray[np.float32]]) -> list[tuple[FloatArray, FloatArray]]:
+    """(W [in, out], b [out]) of each Linear in order, checked to chain from 50 inputs to 3 logits."""
+    indices = sorted(int(m.group(1)) for key in state if (m := _LINEAR.match(key)))
+    layers, width = [], FEATURE_COUNT
+    for index in indices:
+        weight, bias = state[f"net.{index}.weight"], state.get(f"net.{index}.bias")
+        if bias is None or weight.ndim != 2 or weight.shape[1] != width or bias.shape != (weight.shape[0],):
+            raise ArtifactInvalidError(f"layer net.{index} does not fit after a width of {width}")
+        layers.append((np.ascontiguousarray(weight.T, dtype=np.float64), bias.astype(np.float64)))
+        width = weight.shape[0]
+    if not layers or width != N_CLASSES:
+        raise ArtifactInvalidError(f"the net must end in {N_CLASSES} logits, its last width is {width}")
+    return layers
 
 
 class FeedforwardModel(FamilyModel):
     family = Family.FEEDFORWARD
     format = ArtifactFormat.TORCH_STATE_DICT
 
-    def __init__(self, module: MLP, params: FamilyParams, curve: LearningCurve | None = None) -> None:
+    def __init__(
+        self,
+        state: Mapping[str, npt.NDArray[np.float32]],
+        params: FamilyParams,
+        curve: LearningCurve | None = None,
+    ) -> None:
         super().__init__(params, curve)
-        self.module = module.eval()
+        missing = {"mean", "scale"} - state.keys()
+        if missing:
+            raise ArtifactInvalidError(f"state_dict lacks {sorted(missing)}")
+        self.state = dict(state)
+        self._mean = np.asarray(state["mean"], dtype=np.float64)
+        self._scale = np.asarray(state["scale"], dtype=np.float64)
+        if self._mean.shape != (FEATURE_COUNT,) or self._scale.shape != (FEATURE_COUNT,):
+            raise ArtifactInvalidError(f"mean and scale must be [{FEATURE_COUNT}]")
+        self._layers = _layers(state)
 
     @classmethod
     def fit(cls, train: XY, val: XY, params: FamilyParams) -> Self:
         assert isinstance(params, FeedforwardParams)
-        torch.set_num_threads(params.threads)
-        generator = torch.Generator().manual_seed(params.seed)
-        torch.manual_seed(params.seed)
-        module = MLP(params.hidden, params.dropout)
-        x = torch.from_numpy(train.x)
-        y = torch.from_numpy(train.y)
-        xval, yval = torch.from_numpy(val.x), torch.from_numpy(val.y)
-        scale = x.std(dim=0)
-        scale[scale < 1e-6] = 1.0
-        module.mean.copy_(x.mean(dim=0))
-        module.scale.copy_(scale)
-        optimizer = torch.optim.AdamW(
-            module.parameters(), lr=params.learning_rate, weight_decay=params.weight_decay
-        )
-        curve = LearningCurve(unit="epoch")
-        best_loss, best_state, best_epoch = np.inf, copy.deepcopy(module.state_dict()), 0
-        for epoch in range(params.max_epochs):
-            module.train()
-            order = torch.randperm(len(train), generator=generator)
-            for start in range(0, len(train), params.batch_size):
-                idx = order[start : start + params.batch_size]
-                optimizer.zero_grad(set_to_none=True)
-                loss = nn.functional.cross_entropy(module(x[idx]), y[idx])
-                loss.backward()  # type: ignore[no-untyped-call]
-                optimizer.step()
-            curve.train_logloss.append(_mean_loss(module, x, y))
-            val_loss = _mean_loss(module, xval, yval)
-            curve.val_logloss.append(val_loss)
-            if val_loss < best_loss - 1e-6:
-                best_loss, best_state, best_epoch = val_loss, copy.deepcopy(module.state_dict()), epoch
-            elif epoch - best_epoch >= params.patience:
-                break
-        module.load_state_dict(best_state)
-        curve.best_iteration = best_epoch
-        return cls(module, params, curve)
+        from shared.models.feedforward_torch import fit_mlp  # torch: training only
+
+        state, curve = fit_mlp(train, val, params)
+        return cls(state, params, curve)
 
     def predict_proba(self, x: Float32Array) -> FloatArray:
-        with torch.inference_mode():
-            logits = self.module(torch.from_numpy(np.ascontiguousarray(x, dtype=np.float32)))
-            return torch.softmax(logits, dim=1).numpy().astype(np.float64)
+        h = (np.asarray(x, dtype=np.float64) - self._mean) / self._scale
+        last = len(self._layers) - 1
+        for i, (weight, bias) in enumerate(self._layers):
+            h = h @ weight + bias
+            if i < last:
+                np.maximum(h, 0.0, out=h)  # ReLU; dropout is the identity in eval mode
+        h -= h.max(axis=1, keepdims=True)
+        np.exp(h, out=h)
+        h /= h.sum(axis=1, keepdims=True)
+        return h
 
     def _save_native(self, directory: Path) -> None:
-        torch.save(self.module.state_dict(), directory / MODEL_FILE)
+        from shared.models.feedforward_torch import save_state  # torch: training only
+
+        save_state(self.state, directory / MODEL_FILE)
 
     @classmethod
     def _load_native(cls, directory: Path, params: FamilyParams) -> Self:
         assert isinstance(params, FeedforwardParams)
-        module = MLP(params.hidden, params.dropout)
-        state = torch.load(directory / MODEL_FILE, map_location="cpu", weights_only=True)
-        module.load_state_dict(state)
-        return cls(module, params)
+        return cls(read_state_dict(directory / MODEL_FILE), params)
