@@ -9,7 +9,7 @@ from services.gameplay.settings import Settings as GameplaySettings
 from services.inference.settings import Settings as InferenceSettings
 from services.promoter.settings import Settings as PromoterSettings
 from services.trainer.settings import Settings as TrainerSettings
-from shared.settings import Environment, ServiceSettings, presented_token
+from shared.settings import Environment, ModelStoreSettings, ServiceSettings, presented_token
 
 SERVICES = [GameplaySettings, InferenceSettings, TrainerSettings, PromoterSettings]
 
@@ -53,3 +53,21 @@ def test_a_request_presents_its_token_in_either_header() -> None:
     assert presented_token("Basic abc", None) is None
     assert presented_token("Bearer ", None) is None
     assert presented_token(None, None) is None
+
+
+def test_the_training_window_and_the_win_rate_window_are_one_default(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("METRICS_WINDOW_DAYS", raising=False)
+    assert GameplaySettings().metrics_window_days == TrainerSettings().metrics_window_days == 7
+    monkeypatch.setenv("METRICS_WINDOW_DAYS", "0")
+    with pytest.raises(ValidationError, match="metrics_window_days"):
+        TrainerSettings()
+
+
+@pytest.mark.parametrize("settings_class", [InferenceSettings, TrainerSettings, PromoterSettings])
+def test_an_empty_s3_endpoint_means_the_local_directory(
+    settings_class: type[ModelStoreSettings], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("S3_ENDPOINT_URL", "")
+    assert settings_class().s3_endpoint_url is None
+    monkeypatch.setenv("S3_ENDPOINT_URL", "http://s3:8333")
+    assert settings_class().s3_endpoint_url == "http://s3:8333"

@@ -6,17 +6,13 @@ from pathlib import Path
 
 from pydantic import Field
 
-from shared.settings import ServiceSettings
+from shared.settings import EventStoreSettings
 
 
-class Settings(ServiceSettings):
-    database_url: str = "sqlite:///data/rps.db"
-    redis_url: str = "redis://127.0.0.1:6379/0"
-    inference_url: str = "http://127.0.0.1:8001"
+class Settings(EventStoreSettings):
     inference_timeout_ms: float = Field(150.0, gt=0)
     enable_ab_testing: bool = False
     ab_split: float = Field(0.5, ge=0.0, le=1.0)
-    metrics_window_days: int = Field(7, ge=1)
     max_body_bytes: int = Field(16_384, ge=256)
     game_cache_size: int = Field(10_000, ge=0)
     outbox_interval_ms: float = Field(50.0, gt=0, le=5_000)  # events go to the stream in batches this often

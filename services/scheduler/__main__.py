@@ -9,20 +9,17 @@ import sys
 import time
 from types import FrameType
 
-from pydantic_settings import BaseSettings, SettingsConfigDict
 from redis import Redis
 
 from services.scheduler import defaults
 from services.scheduler.enqueue import enqueue
 from services.scheduler.schedule import default_schedule, due
+from shared.settings import ServiceSettings
 
 log = logging.getLogger("services.scheduler")
 
 
-class SchedulerSettings(BaseSettings):
-    model_config = SettingsConfigDict(extra="ignore")
-
-    redis_url: str = "redis://127.0.0.1:6379/0"
+class SchedulerSettings(ServiceSettings):
     train_every_s: float = defaults.TRAIN_EVERY_S
     promote_every_s: float = defaults.PROMOTE_EVERY_S
 

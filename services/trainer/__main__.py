@@ -1,7 +1,9 @@
-"""`python -m services.trainer train [--family F] [--enqueue|--now] [--force]`.
+"""`python -m services.trainer train [--family F] [--enqueue|--now] [--force]` and `sync-cache`.
 
 --enqueue (the default) puts a job on the RQ `training` queue for the worker (what the CronJob
 runs); --now trains in this process, with a progress bar when stdout is a terminal.
+`sync-cache [--clean] [--reload]` makes the serving cache hold what the registry's aliases name
+(after a manual alias change in MLflow, or a lost bucket).
 """
 
 from __future__ import annotations
@@ -25,6 +27,9 @@ def _parser() -> argparse.ArgumentParser:
     mode.add_argument("--enqueue", action="store_true", help="enqueue on RQ for the worker (default)")
     mode.add_argument("--now", action="store_true", help="train in this process")
     train.add_argument("--force", action="store_true", help="train even without enough new rows")
+    sync = commands.add_parser("sync-cache", help="copy every aliased version into the serving cache")
+    sync.add_argument("--clean", action="store_true", help="also remove every model no alias names")
+    sync.add_argument("--reload", action="store_true", help="then ask inference to reload (INTERNAL_TOKEN)")
     return parser
 
 
@@ -63,6 +68,23 @@ def _train_now(family: str | None, force: bool) -> dict[str, Any]:
         return train(Settings(), family=family, force=force, progress=progress)
 
 
+def _sync_cache(clean: bool, reload: bool) -> dict[str, Any]:
+    from dataclasses import asdict
+
+    from services.trainer.settings import Settings
+    from shared.registry import open_client, reload_inference, sync_serving_cache
+    from shared.serving_cache import open_cache
+
+    settings = Settings()
+    cache = open_cache(settings.serving_cache_dir, settings.s3_endpoint_url, settings.s3_bucket)
+    report: dict[str, Any] = asdict(
+        sync_serving_cache(cache, open_client(settings.mlflow_tracking_uri), clean)
+    )
+    if reload:
+        report["reload"] = reload_inference(settings.inference_url, settings.internal_token_value).status
+    return report
+
+
 def _summary(report: dict[str, Any]) -> str:
     """One line per family for a person at a terminal (scripts get the JSON)."""
     lines = [f"{report['rows']} rows of {report['games']} games"]
@@ -79,6 +101,9 @@ def _summary(report: dict[str, Any]) -> str:
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    if args.command == "sync-cache":
+        print(json.dumps(_sync_cache(args.clean, args.reload), indent=2))
+        return 0
     if args.now:
         report = _train_now(args.family, args.force)
         print(_summary(report) if sys.stdout.isatty() else json.dumps(report, indent=2))

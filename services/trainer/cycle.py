@@ -31,6 +31,7 @@ from shared.features import Alias, Family
 from shared.models import ArtifactError, load_artifact, params_for
 from shared.registry import download_version, read_aliases, register_version, set_aliases, sync_serving_cache
 from shared.serving_cache import ServingCache
+from shared.settings import METRICS_WINDOW_DAYS
 
 log = logging.getLogger(__name__)
 
@@ -53,7 +54,7 @@ class Edges:
 @dataclass(frozen=True, slots=True)
 class Options:
     families: Sequence[Family] = tuple(Family)
-    window_days: int = defaults.METRICS_WINDOW_DAYS
+    window_days: int = METRICS_WINDOW_DAYS
     min_rows: int = defaults.MIN_TOTAL_ROWS
     min_new_rows: int = defaults.MIN_NEW_ROWS
     gate_margin: float = defaults.GATE_MARGIN

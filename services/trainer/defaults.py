@@ -6,7 +6,6 @@ QUEUE = "training"  # RQ queue of training jobs (the one worker serves `promotio
 JOB_TIMEOUT_S = 1800  # RQ timeout of one training run, all families
 
 EXPERIMENT = "rps-training"  # MLflow experiment of training runs
-METRICS_WINDOW_DAYS = 30  # rounds of games started within this many days are training material
 
 MIN_TOTAL_ROWS = 300  # fewer training rows than this: skip (too little to split 60/20/20 and 3-fold)
 MIN_NEW_ROWS = 200  # rows that arrived since the family's last run; fewer: skip

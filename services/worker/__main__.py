@@ -19,18 +19,13 @@ for _name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(_name, "1")
 os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
 
-from pydantic_settings import BaseSettings, SettingsConfigDict  # noqa: E402
 from redis import Redis  # noqa: E402
 from rq import Queue, Worker  # noqa: E402
 
+from shared.settings import ServiceSettings  # noqa: E402
+
 # Priority order: a promotion waiting behind a 5-minute training run would delay a rollback.
 QUEUES = ("promotion", "training")
-
-
-class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_file=None, extra="ignore")
-
-    redis_url: str = "redis://127.0.0.1:6379/0"
 
 
 def build_worker(redis: Redis, name: str | None = None) -> Worker:
@@ -54,7 +49,7 @@ def main(argv: list[str] | None = None) -> int:
 
         serve_metrics(args.host, args.port)
         return 0
-    redis = Redis.from_url(args.url or Settings().redis_url)
+    redis = Redis.from_url(args.url or ServiceSettings().redis_url)
     worker = build_worker(redis)
     # Exit 0 whatever work() returns: burst mode with nothing queued is not an error.
     worker.work(burst=args.burst, logging_level="INFO")

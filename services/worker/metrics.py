@@ -10,17 +10,11 @@ SciPy nor torch is imported here (~87 MB RSS).
 from __future__ import annotations
 
 from prometheus_client import CollectorRegistry, start_http_server
-from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from services.promoter.metrics import PromotionCollector, ledger_reader
 from services.trainer.metrics import TrainingCollector, trained_reader
 from shared.events import EventStore
-
-
-class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_file=None, extra="ignore")
-
-    database_url: str = "sqlite:///data/rps.db"
+from shared.settings import EventStoreSettings
 
 
 def job_metrics_registry(store: EventStore) -> CollectorRegistry:
@@ -33,7 +27,7 @@ def job_metrics_registry(store: EventStore) -> CollectorRegistry:
 
 def serve_metrics(host: str, port: int) -> None:
     """Serve both collectors on http://host:port/metrics until interrupted."""
-    registry = job_metrics_registry(EventStore.from_url(Settings().database_url))
+    registry = job_metrics_registry(EventStore.from_url(EventStoreSettings().database_url))
     server, thread = start_http_server(port, addr=host, registry=registry)
     print(f"serving rps_promoter_* and rps_trainer_* on http://{host}:{port}/metrics", flush=True)
     try:

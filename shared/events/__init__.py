@@ -32,13 +32,10 @@ EventType (StrEnum). Games with `payload["is_test"]` (GameStarted) are not train
 ledger) and outbox rows in one transaction; `rebuild_projections()` recreates the projections
 from the log alone.
 
-The Redis stream `rps:events` (shared.events.outbox / shared.events.consumer)::
+The Redis stream `rps:events` (shared.events.outbox); a reader de-duplicates by `event_id`::
 
     OutboxPublisher(store, redis_url).run()        # gameplay runs this; in order, at least once
     publish_pending_sync(store, redis.Redis.from_url(url))   # the same, once, synchronously
-    consumer = StreamConsumer(redis.Redis.from_url(url), group="inference", name="inference-1")
-    for delivery in consumer.read(block_ms=1000):  # de-duplicated by event_id
-        handle(delivery.event); consumer.ack(delivery)
 
 Incremental readers keep their state and position together (shared.events.checkpoints)::
 
@@ -56,7 +53,6 @@ Errors::
 """
 
 from shared.events.checkpoints import Checkpoint, ReaderCheckpoints
-from shared.events.consumer import BoundedSeenIds, Delivery, StreamConsumer
 from shared.events.errors import (
     CheckpointConflictError,
     ConcurrencyError,
@@ -81,11 +77,9 @@ __all__ = [
     "SCHEMA_VERSION",
     "STREAM",
     "AliasAction",
-    "BoundedSeenIds",
     "Checkpoint",
     "CheckpointConflictError",
     "ConcurrencyError",
-    "Delivery",
     "Event",
     "EventStore",
     "EventStoreError",
@@ -93,7 +87,6 @@ __all__ = [
     "LedgerEntry",
     "OutboxPublisher",
     "ReaderCheckpoints",
-    "StreamConsumer",
     "UnknownEventTypeError",
     "aliases_changed_payload",
     "game_finished_payload",

@@ -17,7 +17,7 @@ import redis.asyncio as aredis
 import sqlalchemy as sa
 from redis.typing import EncodableT, FieldT
 
-from shared.events.records import Event, as_utc, dumps
+from shared.events.records import as_utc
 from shared.events.store import EventStore
 
 log = logging.getLogger(__name__)
@@ -33,20 +33,9 @@ RETRY_MIN_S = 0.2
 RETRY_MAX_S = 5.0
 
 
-def stream_fields(event: Event) -> dict[str, str]:
-    """The stream entry of an event: a few fields to filter on plus the whole event as JSON
-    (`Event.to_dict`; `Event.from_dict` reads it back)."""
-    return {
-        "event_id": event.event_id,
-        "type": event.type.value,
-        "aggregate_id": event.aggregate_id,
-        "position": str(event.position),
-        "event": dumps(event.to_dict()),
-    }
-
-
 def stream_fields_from_row(row: sa.Row[Any]) -> dict[FieldT, EncodableT]:
-    """`stream_fields` straight from a stored row: the payload's JSON text is embedded, not re-parsed."""
+    """The stream entry of a stored event: a few fields to filter on plus the whole event as JSON
+    (`Event.from_dict` reads it back); the payload's JSON text is embedded, not re-parsed."""
     event = {
         "event_id": row.event_id,
         "aggregate_id": row.aggregate_id,

@@ -240,12 +240,9 @@ class EventStore:
 
     # -- outbox ----------------------------------------------------------------
 
-    def pending_outbox(self, limit: int = 500) -> list[Event]:
-        """Events not yet confirmed on the stream, oldest first."""
-        return [_row_to_event(r) for r in self.pending_outbox_rows(limit)]
-
     def pending_outbox_rows(self, limit: int = 500) -> list[sa.Row[Any]]:
-        """The same as raw `events` rows (payload still JSON text): what the publisher sends as is.
+        """Events not yet confirmed on the stream, oldest first, as raw `events` rows (payload
+        still JSON text): what the publisher sends as is.
 
         Driven from the (small) outbox, each event found by its key: ordered by `events.position`,
         SQLite scanned the whole log on every publishing pass."""

@@ -25,7 +25,7 @@ from shared.registry.client import (
     version_contract_hash,
     version_exists,
 )
-from shared.registry.errors import RegistryError, RegistryUnavailableError, VersionNotFoundError
+from shared.registry.errors import RegistryError, VersionNotFoundError
 from shared.registry.reload import ReloadResult, reload_inference
 from shared.registry.sync import SyncReport, sync_serving_cache
 
@@ -33,7 +33,6 @@ __all__ = [
     "CONTRACT_TAG",
     "MODEL_ARTIFACT_PATH",
     "RegistryError",
-    "RegistryUnavailableError",
     "ReloadResult",
     "SyncReport",
     "VersionNotFoundError",

@@ -1,7 +1,6 @@
 """Errors of registry access.
 
 RegistryError
- ├── RegistryUnavailableError   MLflow could not be reached or answered with a server error
  └── VersionNotFoundError       no such registered model version
 """
 
@@ -10,10 +9,6 @@ from __future__ import annotations
 
 class RegistryError(Exception):
     """Base class of registry failures."""
-
-
-class RegistryUnavailableError(RegistryError):
-    pass
 
 
 class VersionNotFoundError(RegistryError):

@@ -174,12 +174,12 @@ def test_ledger_lists_aliases_changed_newest_first_with_filters(store: EventStor
 
 def test_every_appended_event_waits_in_the_outbox_until_marked_published(store: EventStore) -> None:
     stored = store.append(whole_game("g1", rounds=2))
-    pending = store.pending_outbox(limit=2)
-    assert [e.event_id for e in pending] == [e.event_id for e in stored[:2]]
-    store.mark_published([e.position for e in pending if e.position])
+    pending = store.pending_outbox_rows(limit=2)
+    assert [r.event_id for r in pending] == [e.event_id for e in stored[:2]]
+    store.mark_published([r.position for r in pending])
     assert store.outbox_size() == len(stored) - 2
     assert store.requeue(after_position=0) == 2
-    assert [e.position for e in store.pending_outbox()] == [e.position for e in stored]
+    assert [r.position for r in store.pending_outbox_rows()] == [e.position for e in stored]
 
 
 def test_the_log_is_append_only_unique_by_event_id(store: EventStore) -> None:

@@ -6,6 +6,7 @@ from collections.abc import Iterator
 
 import httpx
 from fastapi.testclient import TestClient
+from prometheus_client import REGISTRY
 
 from services.gameplay.app import create_app
 from services.gameplay.settings import Settings
@@ -18,6 +19,9 @@ from shared.features import (
     extract_features_stateless,
 )
 from tests.gameplay.conftest import InferenceStandIn, LiveServer, play_to_end, start
+
+REQUESTS = "rps_gameplay_http_requests_total"
+STARTS_4XX = {"route": "/start_game", "method": "POST", "status": "4xx"}
 
 
 def events_of(client: TestClient, game_id: str) -> list:
@@ -171,10 +175,14 @@ def test_bad_round_numbers_are_422(client: TestClient) -> None:
         assert response.status_code == 422, bad
 
 
-def test_oversized_bodies_are_413(client: TestClient, settings: Settings) -> None:
+def test_oversized_bodies_are_413_and_counted(client: TestClient, settings: Settings) -> None:
+    refused = REGISTRY.get_sample_value(REQUESTS, STARTS_4XX) or 0.0
     big = b'{"player_name": "' + b"a" * settings.max_body_bytes + b'", "policy": "lily"}'
     response = client.post("/start_game", content=big, headers={"Content-Type": "application/json"})
-    assert response.status_code == 413 and "larger than" in response.json()["detail"]
+    assert response.status_code == 413 and response.text == "Content Too Large"
+    # Starlette's per-route limit answers inside HttpMetrics: the 413 is counted.
+    assert REGISTRY.get_sample_value(REQUESTS, STARTS_4XX) == refused + 1
+    assert client.get("/games/none").status_code == 404  # the app still answers
 
 
 def test_oversized_chunked_bodies_are_413_on_a_real_server(settings: Settings) -> None:

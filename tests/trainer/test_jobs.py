@@ -15,7 +15,9 @@ from rq.job import Job, JobStatus
 
 from services.trainer.synthetic import append_games, generate_games
 from shared.events import EventStore
-from shared.features import FAMILIES, Alias
+from shared.features import FAMILIES, Alias, Family
+from shared.models import XY, fit_family, params_for
+from shared.registry import open_client, register_version, set_aliases
 from shared.serving_cache import LocalDirectoryCache
 from tests.conftest import free_port
 
@@ -100,3 +102,39 @@ def test_cli_rejects_an_unknown_family(tmp_path: Path, redis_url: str, sqlite_ur
     )
     assert result.returncode == 2
     assert "invalid choice" in result.stderr
+
+
+def test_cli_sync_cache_copies_the_aliased_versions_and_clean_removes_the_rest(
+    tmp_path: Path, redis_url: str, sqlite_url: str, train_val: tuple[XY, XY]
+) -> None:
+    env = _env(tmp_path, redis_url, sqlite_url)
+    client = open_client(env["MLFLOW_TRACKING_URI"])
+    experiment = client.create_experiment("sync", artifact_location=(tmp_path / "mlartifacts").as_uri())
+    versions = []
+    for seed in (1, 2):
+        model = fit_family(
+            Family.MNLOGIT, *train_val, params_for(Family.MNLOGIT, {"max_iter": 20, "seed": seed})
+        )
+        run = client.create_run(experiment)
+        model.save(tmp_path / f"artifact-{seed}", run_id=run.info.run_id)
+        versions.append(
+            register_version(client, Family.MNLOGIT, run.info.run_id, tmp_path / f"artifact-{seed}")
+        )
+    v1, v2 = versions
+    set_aliases(client, Family.MNLOGIT, {Alias.PRODUCTION: v1, Alias.B: v2})
+    cache = LocalDirectoryCache(tmp_path / "serving-cache")
+
+    first = _run(["-m", "services.trainer", "sync-cache"], env)
+    assert first.returncode == 0, first.stderr
+    assert json.loads(first.stdout)["markers"][Family.MNLOGIT.value] == {"Production": v1, "B": v2}
+    assert sorted(ref.version for ref in cache.list_models()) == [v1, v2]
+
+    set_aliases(client, Family.MNLOGIT, {Alias.B: None})
+    kept = _run(["-m", "services.trainer", "sync-cache"], env)
+    assert kept.returncode == 0 and sorted(ref.version for ref in cache.list_models()) == [v1, v2]
+    cleaned = _run(["-m", "services.trainer", "sync-cache", "--clean", "--reload"], env)
+    assert cleaned.returncode == 0, cleaned.stderr
+    report = json.loads(cleaned.stdout)
+    assert report["removed_models"] == [[Family.MNLOGIT.value, v2]]
+    assert report["reload"].startswith("failed")  # nobody listens at INFERENCE_URL: said, not raised
+    assert [ref.version for ref in cache.list_models()] == [v1]
