@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import Depends, Header, Request
+from fastapi import Depends, Request, Security
+from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 
 from services.inference.errors import MissingTokenError, ReloadDisabledError, WrongTokenError
 from services.inference.games import GameAliasResolver
@@ -13,7 +14,7 @@ from services.inference.metrics import InferenceMetrics
 from services.inference.predictor import Predictor
 from services.inference.settings import Settings
 from services.inference.store import ModelStore
-from shared.settings import presented_token, token_matches
+from shared.settings import token_matches
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,15 +36,25 @@ def get_services(request: Request) -> Services:
 ServicesDep = Annotated[Services, Depends(get_services)]
 
 
+# The internal token, as OpenAPI security schemes: `Authorization: Bearer T`, or `X-Internal-Token: T`.
+# auto_error=False: a missing or wrong token is answered by the checks below (401/403/503 Problems).
+_bearer = HTTPBearer(
+    scheme_name="InternalToken", auto_error=False, description="the internal token (INTERNAL_TOKEN)"
+)
+_header = APIKeyHeader(
+    name="X-Internal-Token", scheme_name="InternalTokenHeader", auto_error=False, description="the same token"
+)
+
+
 def require_internal_token(
     services: ServicesDep,
-    authorization: Annotated[str | None, Header()] = None,
-    x_internal_token: Annotated[str | None, Header()] = None,
+    bearer: Annotated[HTTPAuthorizationCredentials | None, Security(_bearer)],
+    header: Annotated[str | None, Security(_header)],
 ) -> None:
     expected = services.settings.internal_token
     if expected is None:
         raise ReloadDisabledError()
-    given = presented_token(authorization, x_internal_token)
+    given = header or (bearer.credentials if bearer is not None else None)
     if not given:
         raise MissingTokenError()
     if not token_matches(expected, given):

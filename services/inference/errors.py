@@ -5,7 +5,10 @@ InferenceError
 ├── GameplayUnavailableError   503  gameplay did not answer usably
 ├── MissingTokenError          401  no internal token on a protected call
 ├── WrongTokenError            403  the internal token does not match
-└── ReloadDisabledError        503  INTERNAL_TOKEN is not configured
+├── ReloadDisabledError        503  INTERNAL_TOKEN is not configured
+└── ReloadFailedError          503  the model set could not be built; the previous one still serves
+
+Every error answer is a `Problem` (schemas.py): `{"detail": "...", "errors": [...]}` (errors on a 422).
 """
 
 from __future__ import annotations
@@ -16,6 +19,9 @@ import orjson
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
+
+from services.inference.schemas import FieldError, Problem, errors_of
+from shared.features import FEATURE_COUNT, FEATURE_NAMES
 
 
 class InferenceError(Exception):
@@ -54,14 +60,30 @@ class ReloadDisabledError(InferenceError):
         super().__init__("INTERNAL_TOKEN is not set on this inference service, so reload over HTTP is off")
 
 
+class ReloadFailedError(InferenceError):
+    status_code = 503
+
+    def __init__(self, generation: int, exc: Exception) -> None:
+        super().__init__(f"model reload failed ({exc!r}); generation {generation} still serves")
+
+
 def json_response(body: Any, status_code: int = 200) -> Response:
     return Response(orjson.dumps(body), status_code=status_code, media_type="application/json")
 
 
-def _describe(error: dict[str, Any]) -> str:
-    where = ".".join(str(part) for part in error.get("loc", ()) if part != "body")
-    message = str(error.get("msg", "invalid")).removeprefix("Value error, ")
+def _describe(error: FieldError) -> str:
+    parts = [p for p in error.loc if p != "body"]
+    if len(parts) == 2 and parts[0] == "features" and isinstance(parts[1], int) and parts[1] < FEATURE_COUNT:
+        where = f"features[{parts[1]}] ({FEATURE_NAMES[parts[1]]})"  # the feature's name, not its value
+    else:
+        where = ".".join(str(p) for p in parts)
+    message = error.msg.removeprefix("Value error, ")
     return f"{where}: {message}" if where else message
+
+
+def problem(detail: str, status_code: int, errors: list[FieldError] | None = None) -> Response:
+    body = Problem(detail=detail, errors=errors).model_dump(mode="json", exclude_none=True)
+    return json_response(body, status_code)
 
 
 def install_error_handlers(app: FastAPI) -> None:
@@ -69,13 +91,12 @@ def install_error_handlers(app: FastAPI) -> None:
 
     async def inference_error(_: Request, exc: Exception) -> Response:
         assert isinstance(exc, InferenceError)
-        return json_response({"detail": str(exc)}, exc.status_code)
+        return problem(str(exc), exc.status_code)
 
     async def validation_error(_: Request, exc: Exception) -> Response:
         assert isinstance(exc, RequestValidationError)
-        errors = [{k: v for k, v in e.items() if k in ("loc", "msg", "type")} for e in exc.errors()]
-        detail = "; ".join(_describe(e) for e in errors)
-        return json_response({"detail": detail, "errors": errors}, 422)
+        errors = errors_of(list(exc.errors()))
+        return problem("; ".join(_describe(e) for e in errors), 422, errors)
 
     app.add_exception_handler(InferenceError, inference_error)
     app.add_exception_handler(RequestValidationError, validation_error)

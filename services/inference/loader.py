@@ -1,10 +1,14 @@
 """Builds a ModelSet: for each family × alias, serving cache → MLflow registry → degraded, concurrently.
 
-Versions already in the previous set are reused, and a version two aliases share is loaded once.
+A reload reads the alias markers (or asks the registry) and loads only the versions that are not
+in memory already; a version two aliases share is loaded once. An alias whose sources cannot be
+read (S3 or the registry down, a model that fails to load) keeps the model it had (status `kept`):
+an outage never takes away what serves.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import threading
 import time
@@ -37,6 +41,10 @@ class _Refused:
 
 
 _Outcome = _Loaded | _Refused
+
+
+class RegistryUnreachableError(Exception):
+    """The registry failed once in this load: the other aliases skip it instead of waiting again."""
 
 
 class _ContractRefusedError(Exception):
@@ -92,6 +100,7 @@ class _LoadRun:
         self._guard = threading.Lock()
         self._locks: dict[tuple[Source, Family, int], threading.Lock] = {}
         self._outcomes: dict[tuple[Source, Family, int], _Outcome | Exception] = {}
+        self._registry_error: str | None = None  # the first failure: later aliases do not wait for it again
 
     def load_alias(
         self, family: Family, alias: Alias, marker: AliasMarker | None, cache_note: str | None
@@ -134,9 +143,23 @@ class _LoadRun:
                 notes.append(f"{source}: version {version} failed to load: {outcome}")
         if marker is None and cache_note:
             notes.insert(0, f"cache: {cache_note}")
+        if notes and refused_hash is None and (kept := self._kept(family, alias, notes)) is not None:
+            return kept
         status = SlotStatus.REFUSED if refused_hash else SlotStatus.FAILED if notes else SlotStatus.ABSENT
         error = "; ".join(notes) or "no model in the serving cache or the registry"
         return ModelSlot(family, alias, status, Source.FALLBACK, contract_hash=refused_hash, error=error)
+
+    def _kept(self, family: Family, alias: Alias, notes: list[str]) -> ModelSlot | None:
+        """The previous set's model for this alias, kept because no source could be read; None if none."""
+        if self.previous is None:
+            return None
+        before = self.previous.slot(family, alias)
+        if before.model is None:
+            return None
+        self.metrics.models_kept.labels(family.value, alias.value).inc()
+        error = f"kept version {before.version} loaded at {before.loaded_at}: " + "; ".join(notes)
+        log.warning("%s@%s %s", family.value, alias.value, error)
+        return dataclasses.replace(before, status=SlotStatus.KEPT, error=error)
 
     def _cache_target(
         self, family: Family, marker: AliasMarker | None
@@ -155,7 +178,13 @@ class _LoadRun:
         registry = self.loader.registry
         if registry is None or not registry.available():
             return None
-        found = registry.resolve(family, alias)
+        if self._registry_error is not None:
+            raise RegistryUnreachableError(self._registry_error)
+        try:
+            found = registry.resolve(family, alias)
+        except Exception as exc:
+            self._registry_error = f"unreachable: {exc}"
+            raise RegistryUnreachableError(self._registry_error) from None
         if found is None:
             return None
         version, source = found
@@ -191,7 +220,7 @@ class _LoadRun:
         version: int,
         load: Callable[[], LoadedModel],
     ) -> _Outcome | Exception:
-        if self.previous is not None and (model := self.previous.loaded_model(family, source, version)):
+        if self.previous is not None and (model := self.previous.loaded_model(family, version)):
             return _Loaded(model, 0.0, reused=True)
         started = time.perf_counter()
         try:
@@ -214,8 +243,9 @@ class _LoadRun:
     ) -> ModelSlot:
         if loaded.reused and self.previous is not None:
             before = self.previous.slot(family, alias)
-            if before.model is loaded.model:
-                return before  # same version, same alias: keep its original load time
+            if before.model is loaded.model and before.source is source:
+                # Same version, same alias, same source: keep its original load time.
+                return dataclasses.replace(before, status=SlotStatus.LOADED, error=None)
         return ModelSlot(
             family,
             alias,

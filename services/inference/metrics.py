@@ -73,8 +73,25 @@ class InferenceMetrics:
         )
         self.reloads = Counter(
             "rps_inference_reloads_total",
-            "Model-set loads, by trigger (startup, api, event) and outcome (ok, error)",
+            "Model-set loads, by trigger (startup, api, event) and outcome (ok, partial, error)",
             ["trigger", "outcome"],
+            registry=r,
+        )
+        self.models_kept = Counter(
+            "rps_inference_models_kept_total",
+            "Aliases a reload left on their previous model because no source could be read",
+            ["family", "alias"],
+            registry=r,
+        )
+        self.model_kept = Gauge(
+            "rps_inference_model_kept",
+            "1 when the alias serves a model kept from an earlier load (its sources unreadable)",
+            ["family", "alias"],
+            registry=r,
+        )
+        self.last_reload_success = Gauge(
+            "rps_inference_last_successful_reload_timestamp_seconds",
+            "Unix time of the last reload that read every source (outcome ok)",
             registry=r,
         )
         self.reload_seconds = Histogram(

@@ -1,48 +1,45 @@
-"""Request and response shapes of the inference API."""
+"""Request and response shapes of the inference API; the OpenAPI schema is generated from them.
+
+`features` is bounded in the schema itself (exactly 50 finite numbers within float32's range),
+so what the schema advertises is what validation accepts.
+"""
 
 from __future__ import annotations
 
-from typing import Self
+from typing import Annotated, Any, Self
 
 import numpy as np
 import numpy.typing as npt
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, model_validator
 
-from shared.features import FEATURE_COUNT, FEATURE_NAMES, Alias, Family
+from services.inference.slots import SlotStatus, Source
+from services.inference.store import ReloadOutcome, ReloadTrigger
+from shared.features import FEATURE_COUNT, Alias, Family
 
+FLOAT32_MAX = float(np.finfo(np.float32).max)
 
-def check_count(values: list[float]) -> list[float]:
-    if len(values) != FEATURE_COUNT:
-        raise ValueError(f"expected {FEATURE_COUNT} features, got {len(values)}")
-    return values
-
-
-def float32_row(values: list[float]) -> npt.NDArray[np.float32]:
-    """The features as one float32 [1, 50] row, converted once; the error names the first bad one."""
-    with np.errstate(over="ignore"):
-        row = np.asarray(values, dtype=np.float32).reshape(1, -1)
-    finite = np.isfinite(row[0])
-    if not finite.all():
-        index = int(np.flatnonzero(~finite)[0])
-        value = values[index]
-        what = (
-            "NaN" if value != value else "infinite" if abs(value) == float("inf") else "beyond float32 range"
-        )
-        raise ValueError(f"features[{index}] ({FEATURE_NAMES[index]}) is {what}: {value}")
-    return row
+Feature = Annotated[float, Field(ge=-FLOAT32_MAX, le=FLOAT32_MAX, allow_inf_nan=False)]
+Features = Annotated[
+    list[Feature],
+    Field(
+        min_length=FEATURE_COUNT,
+        max_length=FEATURE_COUNT,
+        description=f"the {FEATURE_COUNT} features of the contract, in order (GET /models: contract_hash)",
+    ),
+]
+GameId = Annotated[str, Field(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9_.:-]+$")]
 
 
 class _FeatureRow(BaseModel):
-    """`features` checked and converted to float32 once, during validation; the route reads `row`."""
+    """`features` converted to float32 once, during validation; the route reads `row`."""
 
-    features: list[float]
+    features: Features
     _row: npt.NDArray[np.float32] = PrivateAttr()
-
-    _check_count = field_validator("features")(check_count)
 
     @model_validator(mode="after")
     def _convert(self) -> Self:
-        self._row = float32_row(self.features)
+        # Every value is finite and within float32's range (the schema): the conversion is exact enough.
+        self._row = np.asarray(self.features, dtype=np.float32).reshape(1, -1)
         return self
 
     @property
@@ -54,8 +51,8 @@ class PredictRequest(_FeatureRow):
     model_config = ConfigDict(extra="forbid")
 
     family: Family
-    alias: Alias | None = None
-    game_id: str | None = Field(default=None, min_length=1, max_length=128)
+    alias: Alias | None = Field(default=None, description="give exactly one of alias or game_id")
+    game_id: GameId | None = Field(default=None, description="the alias fixed for this game by gameplay")
 
     @model_validator(mode="after")
     def _alias_or_game(self) -> PredictRequest:
@@ -68,7 +65,7 @@ class BatchPredictRequest(_FeatureRow):
     model_config = ConfigDict(extra="forbid")
 
     family: Family
-    aliases: list[Alias] | None = Field(default=None, description="all four when omitted")
+    aliases: list[Alias] | None = Field(default=None, max_length=16, description="all four when omitted")
 
 
 class Probabilities(BaseModel):
@@ -82,15 +79,82 @@ class PredictResponse(BaseModel):
     family: Family
     alias: Alias
     model_version: int | None
-    source: str
+    source: Source
 
 
 class AliasPrediction(BaseModel):
     probabilities: Probabilities
     model_version: int | None
-    source: str
+    source: Source
 
 
 class BatchPredictResponse(BaseModel):
     family: Family
-    predictions: dict[Alias, AliasPrediction]
+    predictions: dict[Alias, AliasPrediction] = Field(description="aliases without a model are absent")
+
+
+class FieldError(BaseModel):
+    loc: list[str | int] = Field(description="where in the request, e.g. ['body', 'features', 3]")
+    msg: str
+    type: str
+
+
+class Problem(BaseModel):
+    """Every error answer: one sentence saying what is wrong, plus each field's error for a 422."""
+
+    detail: str
+    errors: list[FieldError] | None = None
+
+
+class SlotInfo(BaseModel):
+    status: SlotStatus
+    version: int | None
+    source: Source
+    contract_hash: str | None = Field(description="the model's feature contract")
+    expected_contract_hash: str = Field(description="this code's feature contract")
+    loaded_at: str | None
+    load_seconds: float | None
+    error: str | None
+
+
+class ReloadInfo(BaseModel):
+    trigger: ReloadTrigger
+    outcome: ReloadOutcome = Field(
+        description="ok: every source read; partial: some alias kept its model or failed; error: none swapped"
+    )
+    finished_at: str
+    seconds: float
+    generation: int
+    error: str | None
+
+
+class ModelsResponse(BaseModel):
+    ready: bool
+    generation: int
+    created_at: str
+    contract_hash: str
+    last_reload: ReloadInfo | None
+    last_successful_reload_at: str | None = Field(description="when a reload last read every source")
+    models: dict[Family, dict[Alias, SlotInfo]]
+
+
+class HealthResponse(BaseModel):
+    status: str = Field(examples=["ok"])
+
+
+class ReadyResponse(BaseModel):
+    status: str = Field(description="ready, or loading (503) until the start-up load is done")
+    loaded: int | None = Field(default=None, description="aliases with a model in memory")
+    generation: int | None = None
+
+
+def errors_of(raw: list[dict[str, Any]]) -> list[FieldError]:
+    """Pydantic's errors without the input they refer to (never echoed back)."""
+    return [FieldError(loc=[_safe(p) for p in e.get("loc", ())], msg=e["msg"], type=e["type"]) for e in raw]
+
+
+def _safe(part: object) -> str | int:
+    """A location part as it can be sent back: ints as they are, text truncated and valid UTF-8."""
+    if isinstance(part, int):
+        return part
+    return str(part)[:64].encode("utf-8", "replace").decode("utf-8")

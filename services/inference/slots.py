@@ -26,6 +26,7 @@ class SlotStatus(StrEnum):
     ABSENT = "absent"  # no source has a model for this alias
     REFUSED = "refused"  # a model exists but was trained on another feature contract
     FAILED = "failed"  # a source has a model that could not be read
+    KEPT = "kept"  # a reload could not read the sources: the model loaded before keeps serving
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,10 +97,10 @@ class ModelSet:
     def __iter__(self) -> Iterator[ModelSlot]:
         return iter(self._slots.values())
 
-    def loaded_model(self, family: Family, source: Source, version: int) -> LoadedModel | None:
-        """A model this set already holds, to reuse instead of loading it again."""
+    def loaded_model(self, family: Family, version: int) -> LoadedModel | None:
+        """A model this set already holds, to reuse instead of loading it again (versions are immutable)."""
         for slot in self._slots.values():
-            if slot.family == family and slot.source == source and slot.version == version and slot.model:
+            if slot.family == family and slot.version == version and slot.model:
                 return slot.model
         return None
 

@@ -6,6 +6,7 @@ import asyncio
 import gc
 import logging
 import time
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
 
@@ -22,6 +23,24 @@ class ReloadTrigger(StrEnum):
     EVENT = "event"
 
 
+class ReloadOutcome(StrEnum):
+    OK = "ok"  # every source was read
+    PARTIAL = "partial"  # some alias kept its previous model or failed: a source could not be read
+    ERROR = "error"  # the load itself failed: the previous set stays whole
+
+
+@dataclass(frozen=True, slots=True)
+class ReloadReport:
+    """What the last reload did, for /models."""
+
+    trigger: ReloadTrigger
+    outcome: ReloadOutcome
+    finished_at: str
+    seconds: float
+    generation: int
+    error: str | None = None
+
+
 class ModelStore:
     """`current` is the only shared state: reloads build a new ModelSet beside it, then assign it."""
 
@@ -31,6 +50,8 @@ class ModelStore:
         self.metrics = metrics
         self.current = ModelSet.pending(created_at=_now())
         self.ready = False  # every alias loaded or its fallback decided
+        self.last_reload: ReloadReport | None = None
+        self.last_success_at: str | None = None  # finished_at of the last reload with outcome ok
         self._lock = asyncio.Lock()
 
     async def reload(self, trigger: ReloadTrigger) -> ModelSet:
@@ -40,13 +61,14 @@ class ModelStore:
             started = time.perf_counter()
             try:
                 new = await asyncio.to_thread(self.loader.load, previous, previous.generation + 1)
-            except Exception:
-                self.metrics.reloads.labels(trigger.value, "error").inc()
+            except Exception as exc:
+                self._report(trigger, ReloadOutcome.ERROR, started, previous.generation, repr(exc))
                 log.exception("model reload (%s) failed; keeping generation %d", trigger, previous.generation)
                 raise
             self.current = new  # the swap: one reference assignment
-            self.metrics.reloads.labels(trigger.value, "ok").inc()
-            self.metrics.reload_seconds.labels(trigger.value).observe(time.perf_counter() - started)
+            unread = any(slot.status in (SlotStatus.KEPT, SlotStatus.FAILED) for slot in new)
+            outcome = ReloadOutcome.PARTIAL if unread else ReloadOutcome.OK
+            self._report(trigger, outcome, started, new.generation)
             self._publish_gauges(new)
             self._log_changes(previous, new, trigger)
             if not self.ready:
@@ -57,10 +79,30 @@ class ModelStore:
                 gc.freeze()
             return new
 
+    def _report(
+        self,
+        trigger: ReloadTrigger,
+        outcome: ReloadOutcome,
+        started: float,
+        generation: int,
+        error: str | None = None,
+    ) -> None:
+        seconds = time.perf_counter() - started
+        report = ReloadReport(trigger, outcome, _now(), round(seconds, 6), generation, error)
+        self.last_reload = report
+        self.metrics.reloads.labels(trigger.value, outcome.value).inc()
+        if outcome is ReloadOutcome.ERROR:
+            return
+        self.metrics.reload_seconds.labels(trigger.value).observe(seconds)
+        if outcome is ReloadOutcome.OK:
+            self.last_success_at = report.finished_at
+            self.metrics.last_reload_success.set(time.time())
+
     def _publish_gauges(self, models: ModelSet) -> None:
         for slot in models:
             labels = (slot.family.value, slot.alias.value)
             self.metrics.model_loaded.labels(*labels).set(1 if slot.model is not None else 0)
+            self.metrics.model_kept.labels(*labels).set(1 if slot.status is SlotStatus.KEPT else 0)
             self.metrics.model_version.labels(*labels).set(slot.version if slot.version is not None else -1)
 
     @staticmethod
@@ -69,6 +111,8 @@ class ModelStore:
             before = previous.slot(slot.family, slot.alias)
             if (before.version, before.source, before.status) != (slot.version, slot.source, slot.status):
                 level = logging.INFO if slot.status is SlotStatus.LOADED else logging.WARNING
+                if slot.status is SlotStatus.KEPT:
+                    continue  # the loader logged why, with the sources' errors
                 log.log(
                     level,
                     "%s@%s: %s v%s (%s)%s [%s]",

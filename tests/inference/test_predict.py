@@ -85,12 +85,17 @@ def test_aliases_without_a_model_fall_back(tmp_path: Path, serve) -> None:
 @pytest.mark.parametrize(
     ("change", "message"),
     [
-        ({"features": ROW[:49]}, "expected 50 features, got 49"),
-        ({"features": [*ROW, 1.0]}, "expected 50 features, got 51"),
-        ({"features": [*ROW[:3], float("nan"), *ROW[4:]]}, "features[3] (user_-2_rock) is NaN"),
-        ({"features": [*ROW[:48], float("inf"), 0.0]}, "features[48] (step_no) is infinite"),
-        ({"features": [1e39, *ROW[1:]]}, "features[0] (user_-1_rock) is beyond float32 range"),
-        ({"features": ["rock", *ROW[1:]]}, "features.0"),
+        ({"features": ROW[:49]}, "features: List should have at least 50 items after validation, not 49"),
+        ({"features": [*ROW, 1.0]}, "features: List should have at most 50 items after validation, not 51"),
+        (
+            {"features": [*ROW[:3], float("nan"), *ROW[4:]]},
+            "features[3] (user_-2_rock): Input should be a finite",
+        ),
+        ({"features": [*ROW[:48], float("inf"), 0.0]}, "features[48] (step_no): Input should be a finite"),
+        ({"features": [1e39, *ROW[1:]]}, "features[0] (user_-1_rock): Input should be less than or equal"),
+        ({"features": [-(10**400), *ROW[1:]]}, "features[0] (user_-1_rock): Input should be a valid number"),
+        ({"features": ["rock", *ROW[1:]]}, "features[0] (user_-1_rock): Input should be a valid number"),
+        ({"game_id": "\ud800", "alias": None}, "game_id: Input should be a valid string"),
         ({"family": "rps_bot_random"}, "family"),
         ({"alias": "Staging"}, "alias"),
         ({"game_id": "g-1"}, "give exactly one of alias or game_id"),

@@ -12,9 +12,17 @@ import redis
 from services.inference.main import create_app
 from shared.features import ALIASES, FAMILIES, Alias, Family
 from shared.registry import ReloadResult, reload_inference
-from shared.serving_cache import LocalDirectoryCache
+from shared.serving_cache import LocalDirectoryCache, S3Cache
 from tests.conftest import RedisServer, free_port
-from tests.inference.conftest import SET_X, SET_Y, Artifacts, LiveServer, point_markers
+from tests.inference.conftest import (
+    SET_X,
+    SET_Y,
+    Artifacts,
+    LiveServer,
+    StoppableS3,
+    fill_cache,
+    point_markers,
+)
 from tests.inference.helpers import ROW, expected, metric, settings_for
 
 TOKEN = {"Authorization": "Bearer secret-token"}
@@ -218,3 +226,81 @@ def test_the_listener_survives_redis_going_away(
     point_markers(LocalDirectoryCache(cache_dir), SET_X)
     aliases_changed(redis.Redis.from_url(redis_url), Family.MNLOGIT)
     wait_for(lambda: versions(server) == as_names(SET_X))
+
+
+def test_a_reload_during_an_s3_and_registry_outage_keeps_every_loaded_model(
+    stoppable_s3: StoppableS3, artifacts: Artifacts, serve, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """S3 stopped, registry unreachable: the reload keeps all 16 models and says so; S3 back: it loads."""
+    monkeypatch.setenv("MLFLOW_HTTP_REQUEST_MAX_RETRIES", "0")
+    monkeypatch.setenv("MLFLOW_HTTP_REQUEST_TIMEOUT", "3")
+    bucket = "rps-outage"
+    S3Cache(bucket=bucket, endpoint_url=stoppable_s3.endpoint).client.create_bucket(Bucket=bucket)
+    fill_cache(S3Cache(bucket=bucket, endpoint_url=stoppable_s3.endpoint), artifacts)
+    settings = settings_for(
+        Path("/nonexistent"),
+        s3_endpoint_url=stoppable_s3.endpoint,
+        s3_bucket=bucket,
+        mlflow_tracking_uri=f"http://127.0.0.1:{free_port()}",  # nothing listens: the registry is down
+    )
+    server = serve(create_app(settings))
+    with server.client() as client:
+        started = client.get("/models").json()
+    assert started["last_reload"]["outcome"] == "ok"
+    assert {s["status"] for f in started["models"].values() for s in f.values()} == {"loaded"}
+
+    stoppable_s3.stop()
+    with server.client() as client:
+        response = client.post("/models/reload", headers=TOKEN)
+        answer = client.post(
+            "/predict", json={"family": "rps_bot_feedforward", "alias": "B", "features": ROW}
+        )
+        metrics = client.get("/metrics").text
+    assert response.status_code == 200, response.text
+    body = response.json()
+    slots = [body["models"][f.value][a.value] for f in FAMILIES for a in ALIASES]
+    assert {s["status"] for s in slots} == {"kept"}
+    assert [s["version"] for s in slots] == [SET_X[a] for _ in FAMILIES for a in ALIASES]
+    assert all("cache unreadable" in s["error"] and "registry" in s["error"] for s in slots)
+    assert body["last_reload"]["outcome"] == "partial"
+    assert body["last_successful_reload_at"] == started["last_successful_reload_at"]
+    assert answer.json()["source"] == "cache" and answer.json()["model_version"] == SET_X[Alias.B]
+    assert answer.json()["probabilities"] == pytest.approx(
+        expected(artifacts, Family.FEEDFORWARD, SET_X[Alias.B])
+    )
+    assert metric(metrics, "rps_inference_reloads_total", trigger="api", outcome="partial") == 1
+    assert metric(metrics, "rps_inference_model_loaded", family="rps_bot_xgboost", alias="shadow1") == 1
+    assert metric(metrics, "rps_inference_model_kept", family="rps_bot_xgboost", alias="shadow1") == 1
+    assert metric(metrics, "rps_inference_models_kept_total", family="rps_bot_lightgbm", alias="B") == 1
+    assert metric(metrics, "rps_inference_last_successful_reload_timestamp_seconds") > 0
+
+    stoppable_s3.start()
+    point_markers(S3Cache(bucket=bucket, endpoint_url=stoppable_s3.endpoint), SET_Y)
+    with server.client() as client:
+        back = client.post("/models/reload", headers=TOKEN).json()
+        metrics = client.get("/metrics").text
+    assert {back["models"][f.value][a.value]["status"] for f in FAMILIES for a in ALIASES} == {"loaded"}
+    assert versions(server) == as_names(SET_Y)
+    assert back["last_reload"]["outcome"] == "ok"
+    assert back["last_successful_reload_at"] == back["last_reload"]["finished_at"]
+    assert metric(metrics, "rps_inference_model_kept", family="rps_bot_xgboost", alias="shadow1") == 0
+
+
+def test_a_reload_with_unchanged_markers_loads_nothing_and_marks_each_alias_loaded(
+    cache_dir: Path, serve
+) -> None:
+    server = serve(create_app(settings_for(cache_dir)))
+    with server.client() as client:
+        before = client.get("/models").json()
+        after = client.post("/models/reload", headers=TOKEN).json()
+        metrics = client.get("/metrics").text
+    assert after["generation"] == before["generation"] + 1
+    for family in FAMILIES:
+        for alias in ALIASES:
+            old, new = before["models"][family.value][alias.value], after["models"][family.value][alias.value]
+            assert (new["status"], new["version"], new["loaded_at"]) == (
+                "loaded",
+                old["version"],
+                old["loaded_at"],
+            )
+        assert metric(metrics, "rps_inference_model_loads_total", family=family.value, source="cache") == 4

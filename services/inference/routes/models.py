@@ -2,36 +2,51 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from fastapi import APIRouter
-from fastapi.responses import Response
 
 from services.inference.deps import InternalTokenDep, ServicesDep
-from services.inference.errors import json_response
-from services.inference.slots import ModelSet
-from services.inference.store import ReloadTrigger
+from services.inference.errors import ReloadFailedError
+from services.inference.schemas import ModelsResponse, Problem, ReloadInfo
+from services.inference.store import ModelStore, ReloadTrigger
 from shared.features import FEATURE_CONTRACT_HASH
 
 router = APIRouter(tags=["models"])
 
-
-def describe(models: ModelSet, ready: bool) -> dict[str, Any]:
-    return {
-        "ready": ready,
-        "generation": models.generation,
-        "created_at": models.created_at,
-        "contract_hash": FEATURE_CONTRACT_HASH,
-        "models": models.describe(),
-    }
+TOKEN_ERRORS: dict[int | str, dict[str, object]] = {
+    401: {"model": Problem, "description": "no internal token presented"},
+    403: {"model": Problem, "description": "the internal token does not match"},
+    503: {"model": Problem, "description": "INTERNAL_TOKEN not configured, or the reload failed"},
+}
 
 
-@router.get("/models")
-async def list_models(services: ServicesDep) -> Response:
-    return json_response(describe(services.store.current, services.store.ready))
+def describe(store: ModelStore) -> ModelsResponse:
+    models, last = store.current, store.last_reload
+    return ModelsResponse.model_validate(
+        {
+            "ready": store.ready,
+            "generation": models.generation,
+            "created_at": models.created_at,
+            "contract_hash": FEATURE_CONTRACT_HASH,
+            "last_reload": None if last is None else ReloadInfo.model_validate(last, from_attributes=True),
+            "last_successful_reload_at": store.last_success_at,
+            "models": models.describe(),
+        }
+    )
 
 
-@router.post("/models/reload", dependencies=[InternalTokenDep])
-async def reload_models(services: ServicesDep) -> Response:
-    models = await services.store.reload(ReloadTrigger.API)
-    return json_response(describe(models, services.store.ready))
+@router.get("/models", response_model=ModelsResponse)
+async def list_models(services: ServicesDep) -> ModelsResponse:
+    return describe(services.store)
+
+
+@router.post(
+    "/models/reload", response_model=ModelsResponse, dependencies=[InternalTokenDep], responses=TOKEN_ERRORS
+)
+async def reload_models(services: ServicesDep) -> ModelsResponse:
+    """Build the model set again from the sources; aliases whose sources cannot be read keep their model."""
+    store = services.store
+    try:
+        await store.reload(ReloadTrigger.API)
+    except Exception as exc:
+        raise ReloadFailedError(store.current.generation, exc) from None
+    return describe(store)

@@ -12,12 +12,21 @@ from services.inference.schemas import (
     BatchPredictResponse,
     PredictRequest,
     PredictResponse,
+    Problem,
 )
 
 router = APIRouter(tags=["predict"])
 
 
-@router.post("/predict", response_model=PredictResponse)
+@router.post(
+    "/predict",
+    response_model=PredictResponse,
+    responses={
+        404: {"model": Problem, "description": "gameplay does not know the game_id"},
+        422: {"model": Problem, "description": "the request does not match the schema"},
+        503: {"model": Problem, "description": "gameplay could not resolve the game_id"},
+    },
+)
 async def predict(body: PredictRequest, services: ServicesDep) -> Response:
     alias = body.alias if body.alias is not None else await services.games.alias_of(body.game_id or "")
     answer = services.predictor.predict(services.store.current, body.family, alias, body.row)
@@ -32,7 +41,11 @@ async def predict(body: PredictRequest, services: ServicesDep) -> Response:
     )
 
 
-@router.post("/predict/batch", response_model=BatchPredictResponse)
+@router.post(
+    "/predict/batch",
+    response_model=BatchPredictResponse,
+    responses={422: {"model": Problem, "description": "the request does not match the schema"}},
+)
 async def predict_batch(body: BatchPredictRequest, services: ServicesDep) -> Response:
     answers = services.predictor.predict_batch(services.store.current, body.family, body.row, body.aliases)
     predictions = {
