@@ -8,6 +8,7 @@
     store.py      holds the current ModelSet, swaps it atomically on reload
     predictor.py  single-alias and batch prediction on one feature row
     games.py      game id → alias through gameplay, cached
+    cards.py      model cards: serving cache → MLflow run (mlflow imported only there)
     stream.py     reloads on AliasesChanged events from the Redis stream
     metrics.py    Prometheus metrics (docs/metrics.md, "Inference")
     errors.py     exception classes and their HTTP status codes

@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import Depends, Request, Security
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 
+from services.inference.cards import CardReader
 from services.inference.errors import MissingTokenError, ReloadDisabledError, WrongTokenError
 from services.inference.games import GameAliasResolver
 from services.inference.metrics import InferenceMetrics
@@ -26,6 +27,7 @@ class Services:
     predictor: Predictor
     games: GameAliasResolver
     metrics: InferenceMetrics
+    cards: CardReader
 
 
 def get_services(request: Request) -> Services:

@@ -6,7 +6,9 @@ InferenceError
 ├── MissingTokenError          401  no internal token on a protected call
 ├── WrongTokenError            403  the internal token does not match
 ├── ReloadDisabledError        503  INTERNAL_TOKEN is not configured
-└── ReloadFailedError          503  the model set could not be built; the previous one still serves
+├── ReloadFailedError          503  the model set could not be built; the previous one still serves
+├── CardNotFoundError          404  no model card for that family and version
+└── CardUnavailableError       503  no card in the serving cache, and the registry cannot be read
 
 Every error answer is a `Problem` (schemas.py): `{"detail": "...", "errors": [...]}` (errors on a 422).
 """
@@ -65,6 +67,23 @@ class ReloadFailedError(InferenceError):
 
     def __init__(self, generation: int, exc: Exception) -> None:
         super().__init__(f"model reload failed ({exc!r}); generation {generation} still serves")
+
+
+class CardNotFoundError(InferenceError):
+    status_code = 404
+
+    def __init__(self, family: str, version: int, where: str) -> None:
+        super().__init__(f"no model card for {family} version {version} ({where})")
+
+
+class CardUnavailableError(InferenceError):
+    status_code = 503
+
+    def __init__(self, family: str, version: int, exc: Exception) -> None:
+        super().__init__(
+            f"the serving cache has no card for {family} version {version} and the registry "
+            f"cannot be read: {exc}"
+        )
 
 
 def json_response(body: Any, status_code: int = 200) -> Response:

@@ -10,6 +10,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
+from services.inference.cards import CardReader
 from services.inference.deps import Services
 from services.inference.errors import install_error_handlers
 from services.inference.games import GameAliasResolver
@@ -17,7 +18,7 @@ from services.inference.loader import ModelLoader
 from services.inference.metrics import InferenceMetrics
 from services.inference.predictor import Predictor
 from services.inference.registry import RegistrySource
-from services.inference.routes import health, models, predict
+from services.inference.routes import cards, health, models, predict
 from services.inference.settings import Settings
 from services.inference.store import ModelStore, ReloadTrigger
 from services.inference.stream import AliasEventListener
@@ -37,7 +38,7 @@ def create_app(
     loader = ModelLoader(cache, registry, metrics, threads=settings.load_threads)
     store = ModelStore(loader, metrics, freeze_gc=freeze_gc)
     games = GameAliasResolver(settings.gameplay_url, metrics, capacity=settings.game_alias_cache_size)
-    services = Services(settings, store, Predictor(metrics), games, metrics)
+    services = Services(settings, store, Predictor(metrics), games, metrics, CardReader(cache, registry))
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
@@ -69,6 +70,7 @@ def create_app(
     install_error_handlers(app)
     app.include_router(predict.router)
     app.include_router(models.router)
+    app.include_router(cards.router)
     app.include_router(health.router)
     return app
 

@@ -13,6 +13,7 @@ from urllib.parse import urlparse
 
 from shared.features import Alias, Family
 from shared.models import META_FILE, LoadedModel, load_artifact
+from shared.serving_cache.layout import CARD_DIR
 
 
 class RegistrySource:
@@ -53,6 +54,26 @@ class RegistrySource:
                 return None
             raise
         return int(version.version), str(version.source)
+
+    def card(self, family: Family, version: int, name: str) -> bytes | None:
+        """One model-card file logged in the version's run (`card/<name>`); None when there is none."""
+        import mlflow.artifacts
+        from mlflow.exceptions import MlflowException
+
+        try:
+            run_id = self.client().get_model_version(family.value, str(version)).run_id
+        except MlflowException as exc:
+            if exc.error_code in ("RESOURCE_DOES_NOT_EXIST", "INVALID_PARAMETER_VALUE", "NOT_FOUND"):
+                return None
+            raise
+        path = f"{CARD_DIR}/{name}"
+        if not run_id or path not in {a.path for a in self.client().list_artifacts(run_id, CARD_DIR)}:
+            return None
+        with tempfile.TemporaryDirectory(prefix="rps-card-") as tmp:
+            local = mlflow.artifacts.download_artifacts(
+                run_id=run_id, artifact_path=path, dst_path=tmp, tracking_uri=self.tracking_uri
+            )
+            return Path(local).read_bytes()
 
     def load(self, family: Family, version: int, source: str) -> LoadedModel:
         """Download the version's artifact directory to a temporary place and load it."""

@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 
 from services.inference.settings import Settings
-from shared.features import FEATURE_COUNT, Family
+from shared.features import FEATURE_COUNT, Alias, Family
 from tests.inference.conftest import Artifacts
 
 ROW = (
@@ -46,3 +46,34 @@ def metric(text: str, name: str, **labels: str) -> float:
             if all(found.get(k) == v for k, v in labels.items()):
                 return float(line.rsplit(" ", 1)[1])
     return 0.0
+
+
+def register_in_mlflow(
+    tracking_uri: str,
+    artifacts: Artifacts,
+    family: Family,
+    alias: Alias,
+    version_of: int,
+    card: dict[str, bytes] | None = None,
+) -> int:
+    """Log an artifact directory as a run's `model` (and a card under `card/`), register it under an alias."""
+    from mlflow import MlflowClient
+
+    client = MlflowClient(tracking_uri=tracking_uri, registry_uri=tracking_uri)
+    experiment = client.get_experiment_by_name("inference-test") or client.get_experiment(
+        client.create_experiment(
+            "inference-test", artifact_location=tracking_uri.replace("sqlite:///", "file://") + "-artifacts"
+        )
+    )
+    run = client.create_run(experiment.experiment_id)
+    client.log_artifacts(run.info.run_id, str(artifacts.path(family, version_of)), artifact_path="model")
+    for name, data in (card or {}).items():
+        client.log_text(run.info.run_id, data.decode(), f"card/{name}")
+    client.set_terminated(run.info.run_id)
+    if not client.search_registered_models(filter_string=f"name='{family.value}'"):
+        client.create_registered_model(family.value)
+    version = client.create_model_version(
+        family.value, f"{run.info.artifact_uri}/model", run_id=run.info.run_id
+    )
+    client.set_registered_model_alias(family.value, alias.value, version.version)
+    return int(version.version)

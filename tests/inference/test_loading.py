@@ -17,7 +17,7 @@ from shared.features import ALIASES, FAMILIES, FEATURE_CONTRACT_HASH, Alias, Fam
 from shared.serving_cache import LocalDirectoryCache, S3Cache
 from tests.conftest import free_port
 from tests.inference.conftest import SET_X, Artifacts, copy_artifact, fill_cache
-from tests.inference.helpers import ROW, metric, settings_for
+from tests.inference.helpers import ROW, metric, register_in_mlflow, settings_for
 
 OTHER_HASH = "deadbeefdeadbeef"
 
@@ -151,30 +151,6 @@ def test_an_unreachable_s3_cache_degrades_instead_of_failing(tmp_path: Path, ser
     assert slot["status"] == "failed"
     assert "cache unreadable" in slot["error"]
     assert answer.json()["source"] == "fallback"
-
-
-def register_in_mlflow(
-    tracking_uri: str, artifacts: Artifacts, family: Family, alias: Alias, version_of: int
-) -> int:
-    """Log an artifact directory as a run's `model` and register it under an alias, as the trainer does."""
-    from mlflow import MlflowClient
-
-    client = MlflowClient(tracking_uri=tracking_uri, registry_uri=tracking_uri)
-    experiment = client.get_experiment_by_name("inference-test") or client.get_experiment(
-        client.create_experiment(
-            "inference-test", artifact_location=tracking_uri.replace("sqlite:///", "file://") + "-artifacts"
-        )
-    )
-    run = client.create_run(experiment.experiment_id)
-    client.log_artifacts(run.info.run_id, str(artifacts.path(family, version_of)), artifact_path="model")
-    client.set_terminated(run.info.run_id)
-    if not client.search_registered_models(filter_string=f"name='{family.value}'"):
-        client.create_registered_model(family.value)
-    version = client.create_model_version(
-        family.value, f"{run.info.artifact_uri}/model", run_id=run.info.run_id
-    )
-    client.set_registered_model_alias(family.value, alias.value, version.version)
-    return int(version.version)
 
 
 def test_an_alias_missing_from_the_cache_loads_from_the_mlflow_registry(

@@ -145,6 +145,9 @@ def test_debug_page_shows_alias_version_probabilities_and_features(
     )
     expect(newest.locator('[data-field="alias"]')).to_have_text(alias)
     expect(newest.locator('[data-field="model_version"]')).to_have_text(str(last["model_version"]))
+    card = f"/models/{game['family']}/versions/{last['model_version']}/card"  # served by inference
+    card_link = newest.locator('[data-field="model_card"] a').first
+    expect(card_link).to_have_attribute("href", re.compile(f"{card}$"))
     expect(newest.locator('[data-field="bot_source"]')).to_contain_text("model")
 
     rows = newest.locator("table.probs tbody tr")

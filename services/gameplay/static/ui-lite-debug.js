@@ -10,6 +10,24 @@ const SOURCE_TEXT = {
   fallback: "fallback: no model answered",
 };
 
+// The model card is served by inference (GET /models/{family}/versions/{version}/card): on its own
+// port next to gameplay (make run, compose) unless the page names it in <meta name="rps-inference-url">.
+const INFERENCE_URL =
+  document.querySelector('meta[name="rps-inference-url"]')?.content ??
+  `${location.protocol}//${location.hostname}:8001`;
+
+function cardLinks(family, version) {
+  if (typeof version !== "number") return "–";
+  const card = `${INFERENCE_URL}/models/${encodeURIComponent(family)}/versions/${version}/card`;
+  return node(
+    "span",
+    {},
+    node("a", { href: card, target: "_blank", rel: "noopener" }, "JSON"),
+    " · ",
+    node("a", { href: `${card}?format=md`, target: "_blank", rel: "noopener" }, "Markdown"),
+  );
+}
+
 // Re-renders can overlap (two quick rounds); only the newest one may write to the page.
 let renderSeq = 0;
 // Which <details> the reader opened or closed, so a re-render does not fold them back.
@@ -133,6 +151,8 @@ function roundCard(round, game, featureNames, features, newest) {
     node("dd", { dataset: { field: "alias" } }, serving ?? "–"),
     node("dt", {}, "Model version"),
     node("dd", { dataset: { field: "model_version" } }, version),
+    node("dt", {}, "Model card"),
+    node("dd", { dataset: { field: "model_card" } }, cardLinks(game.family, round.model_version)),
     node("dt", {}, "Moves"),
     node("dd", {}, `you ${round.user_move}, bot ${round.bot_move} (${round.result})`),
   );
