@@ -5,6 +5,7 @@ mlflow is imported here and only when this path runs: it costs ~160 MB and about
 
 from __future__ import annotations
 
+import contextlib
 import tempfile
 import threading
 from pathlib import Path
@@ -12,7 +13,8 @@ from typing import Any
 from urllib.parse import urlparse
 
 from shared.features import Alias, Family
-from shared.models import META_FILE, LoadedModel, load_artifact
+from shared.models import ArtifactNotFoundError, LoadedModel, load_artifact
+from shared.models.pyfunc import artifact_root
 from shared.serving_cache.layout import CARD_DIR
 
 
@@ -95,8 +97,9 @@ class RegistrySource:
 
 
 def _artifact_root(path: Path) -> Path:
-    """The directory holding meta.json: the download itself or its one subdirectory."""
-    if (path / META_FILE).is_file():
-        return path
-    children = [p for p in path.iterdir() if p.is_dir() and (p / META_FILE).is_file()]
-    return children[0] if len(children) == 1 else path
+    """The lean artifact in the download (an MLflow model's `data/artifact`), or in its one subdirectory."""
+    children = [p for p in path.iterdir() if p.is_dir()]
+    for candidate in (path, *children[:1]) if len(children) == 1 else (path,):
+        with contextlib.suppress(ArtifactNotFoundError):
+            return artifact_root(candidate)
+    return path  # load_artifact then says what is missing

@@ -7,6 +7,7 @@ here reads the environment.
 from __future__ import annotations
 
 import os
+import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -20,10 +21,13 @@ from mlflow.exceptions import MlflowException
 
 from shared.features import ALIASES, Alias, Family
 from shared.models import read_meta
+from shared.models.pyfunc import artifact_root
 from shared.registry.errors import RegistryError, VersionNotFoundError
+from shared.registry.mlflow_model import experts_hash, save_mlflow_model
 
 MODEL_ARTIFACT_PATH = "model"  # the run's artifact path that holds the model directory
 CONTRACT_TAG = "contract_hash"  # model-version tag: the feature contract it was trained on
+EXPERTS_TAG = "experts_hash"  # model-version tag: the expert columns it was fitted with ("none")
 
 
 def open_client(tracking_uri: str, registry_uri: str | None = None) -> MlflowClient:
@@ -50,16 +54,18 @@ def ensure_registered_model(client: MlflowClient, family: Family) -> None:
 
 
 def register_version(client: MlflowClient, family: Family, run_id: str, artifact_dir: Path) -> int:
-    """Log `artifact_dir` as the run's `model` artifact path and register it; returns the new version."""
+    """Log `artifact_dir` as an MLflow pyfunc model at the run's `model` path and register it;
+    returns the new version."""
     meta = read_meta(artifact_dir)
     if meta.family is not family:
         raise ValueError(f"artifact in {artifact_dir} is a {meta.family.value}, not a {family.value}")
-    client.log_artifacts(run_id, str(artifact_dir), MODEL_ARTIFACT_PATH)
+    with tempfile.TemporaryDirectory(prefix="rps-mlmodel-") as tmp:
+        model_dir = save_mlflow_model(artifact_dir, meta, Path(tmp) / MODEL_ARTIFACT_PATH)
+        client.log_artifacts(run_id, str(model_dir), MODEL_ARTIFACT_PATH)
     ensure_registered_model(client, family)
     source = f"{client.get_run(run_id).info.artifact_uri.rstrip('/')}/{MODEL_ARTIFACT_PATH}"
-    version = client.create_model_version(
-        family.value, source, run_id=run_id, tags={CONTRACT_TAG: meta.contract_hash}
-    )
+    tags = {CONTRACT_TAG: meta.contract_hash, EXPERTS_TAG: experts_hash(meta)}
+    version = client.create_model_version(family.value, source, run_id=run_id, tags=tags)
     return int(version.version)
 
 
@@ -114,7 +120,7 @@ def version_contract_hash(client: MlflowClient, family: Family, version: int) ->
 
 
 def download_version(client: MlflowClient, family: Family, version: int, dest: Path) -> Path:
-    """Download a version's artifact directory into `dest` (created); returns the directory with meta.json."""
+    """Download a version into `dest` (created); returns its lean artifact directory (with meta.json)."""
     try:
         uri = client.get_model_version_download_uri(family.value, str(version))
     except MlflowException as exc:
@@ -125,4 +131,4 @@ def download_version(client: MlflowClient, family: Family, version: int, dest: P
     local = mlflow.artifacts.download_artifacts(
         artifact_uri=uri, dst_path=str(dest), tracking_uri=client.tracking_uri
     )
-    return Path(local)
+    return artifact_root(Path(local))

@@ -56,24 +56,20 @@ def register_in_mlflow(
     version_of: int,
     card: dict[str, bytes] | None = None,
 ) -> int:
-    """Log an artifact directory as a run's `model` (and a card under `card/`), register it under an alias."""
-    from mlflow import MlflowClient
+    """Register an artifact directory as the trainer does (an MLflow pyfunc model; a card under
+    `card/`) under an alias."""
+    from shared.registry import open_client, register_version, set_aliases
 
-    client = MlflowClient(tracking_uri=tracking_uri, registry_uri=tracking_uri)
+    client = open_client(tracking_uri)
     experiment = client.get_experiment_by_name("inference-test") or client.get_experiment(
         client.create_experiment(
             "inference-test", artifact_location=tracking_uri.replace("sqlite:///", "file://") + "-artifacts"
         )
     )
     run = client.create_run(experiment.experiment_id)
-    client.log_artifacts(run.info.run_id, str(artifacts.path(family, version_of)), artifact_path="model")
+    version = register_version(client, family, run.info.run_id, artifacts.path(family, version_of))
     for name, data in (card or {}).items():
         client.log_text(run.info.run_id, data.decode(), f"card/{name}")
     client.set_terminated(run.info.run_id)
-    if not client.search_registered_models(filter_string=f"name='{family.value}'"):
-        client.create_registered_model(family.value)
-    version = client.create_model_version(
-        family.value, f"{run.info.artifact_uri}/model", run_id=run.info.run_id
-    )
-    client.set_registered_model_alias(family.value, alias.value, version.version)
-    return int(version.version)
+    set_aliases(client, family, {alias: version})
+    return version
