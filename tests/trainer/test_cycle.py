@@ -134,7 +134,10 @@ def test_full_cycles_register_every_family_and_the_cache_holds_exactly_the_alias
     assert run.data.params["contract_hash"] == trained[-1].payload["contract_hash"]
     artifacts = {a.path for a in world.client.list_artifacts(run.info.run_id, "plots")}
     assert artifacts == {"plots/learning_curve.png", "plots/confusion_matrix.png", "plots/calibration.png"}
-    assert {a.path for a in world.client.list_artifacts(run.info.run_id, "model")} >= {"model/meta.json"}
+    model = {a.path for a in world.client.list_artifacts(run.info.run_id, "model")}
+    assert {"model/MLmodel", "model/input_example.json", "model/data"} <= model  # a standard MLflow model
+    artifact = {a.path for a in world.client.list_artifacts(run.info.run_id, "model/data/artifact")}
+    assert "model/data/artifact/meta.json" in artifact
 
 
 def test_a_crash_mid_job_changes_no_alias_and_no_cache_marker(world: World) -> None:
