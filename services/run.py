@@ -35,6 +35,7 @@ from services.scheduler.schedule import ScheduledJob, scheduled_job
 from services.simulator.mix import parse_mix
 from services.simulator.runner import bot_win_rate, simulate
 from shared.features import FAMILIES, Alias
+from shared.jobs import TRAIN_TIMEOUT_S
 from shared.serving_cache import open_cache
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -46,7 +47,6 @@ BOOTSTRAP_GAMES = 300
 # Mostly human-like players, plus every classic strategy, so the first models see varied habits.
 BOOTSTRAP_MIX = "human:60,random:8,biased:8,constant:4,cycle:4,copy:4,beat_last:4,wsls:4,counter:4"
 READY_TIMEOUT_S = 120.0
-JOB_TIMEOUT_S = 1800.0
 
 Say = Callable[[str], None]
 
@@ -119,7 +119,7 @@ def run_job(redis: Redis, job: ScheduledJob, say: Say) -> bool:
     job_id = enqueue(redis, job) or pending_job(redis, job)
     if job_id is None:  # the pending one finished in between: that run is the one we wanted
         return True
-    deadline = time.monotonic() + JOB_TIMEOUT_S
+    deadline = time.monotonic() + TRAIN_TIMEOUT_S
     while time.monotonic() < deadline:
         status = Job.fetch(job_id, connection=redis).get_status(refresh=True)
         if status == JobStatus.FINISHED:
@@ -128,7 +128,7 @@ def run_job(redis: Redis, job: ScheduledJob, say: Say) -> bool:
             say(f"{job.name} job {job_id} {status}; see the worker's log")
             return False
         time.sleep(1)
-    say(f"{job.name} job {job_id} did not finish in {JOB_TIMEOUT_S:.0f} s")
+    say(f"{job.name} job {job_id} did not finish in {TRAIN_TIMEOUT_S:.0f} s")
     return False
 
 

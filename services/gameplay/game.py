@@ -8,14 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from shared.events import (
-    Event,
-    EventType,
-    game_finished_payload,
-    game_started_fields,
-    new_event,
-    round_played_payload,
-)
+from shared.events import BotSource, Event, GameFinished, GameStarted, RoundPlayed, new_event
 from shared.features import (
     Move,
     RoundPoints,
@@ -40,7 +33,7 @@ class GameState:
     is_test: bool
     ab_enabled: bool
     last_seq: int = 1
-    rounds: list[dict[str, Any]] = field(default_factory=list)  # RoundPlayed payloads, in order
+    rounds: list[RoundPlayed] = field(default_factory=list)  # in order
     user_moves: list[Move] = field(default_factory=list)
     bot_moves: list[Move] = field(default_factory=list)
     points: list[RoundPoints] = field(default_factory=list)
@@ -70,18 +63,18 @@ class GameState:
         return extract_features_stateless(self.user_moves, self.bot_moves, self.points, next_points)
 
     def apply(self, event: Event) -> None:
-        if event.type is EventType.ROUND_PLAYED:
-            p = event.payload
-            self.rounds.append(dict(p))
+        p = event.payload
+        if isinstance(p, RoundPlayed):
+            self.rounds.append(p)
             self._next_points = None
-            self.user_moves.append(Move(p["user_move"]))
-            self.bot_moves.append(Move(p["bot_move"]))
-            self.points.append({Move(k): float(v) for k, v in p["points"].items()})
-            self.user_score, self.bot_score = float(p["user_score"]), float(p["bot_score"])
-            if p.get("model_version") is not None:
-                self.model_version = p["model_version"]
-        elif event.type is EventType.GAME_FINISHED:
-            self.winner = Winner(event.payload["winner"])
+            self.user_moves.append(p.user_move)
+            self.bot_moves.append(p.bot_move)
+            self.points.append(p.points)
+            self.user_score, self.bot_score = p.user_score, p.bot_score
+            if p.model_version is not None:
+                self.model_version = p.model_version
+        elif isinstance(p, GameFinished):
+            self.winner = p.winner
         self.last_seq = event.seq
 
 
@@ -89,9 +82,19 @@ def fold(events: Iterable[Event]) -> GameState | None:
     """The state of a game from its events (None when it never started)."""
     state: GameState | None = None
     for event in events:
-        if event.type is EventType.GAME_STARTED:
+        p = event.payload
+        if isinstance(p, GameStarted):
             state = GameState(
-                game_id=event.aggregate_id, last_seq=event.seq, **game_started_fields(event.payload)
+                game_id=event.aggregate_id,
+                last_seq=event.seq,
+                player_name=p.player_name,
+                session_id=p.session_id,
+                policy=p.policy,
+                family=p.family,
+                alias=p.alias,
+                opening=p.opening,
+                is_test=p.is_test,
+                ab_enabled=p.ab_enabled,
             )
         elif state is not None:
             state.apply(event)
@@ -101,9 +104,9 @@ def fold(events: Iterable[Event]) -> GameState | None:
 @dataclass(frozen=True, slots=True)
 class BotChoice:
     move: Move
-    source: str  # opening | model | fallback
+    source: BotSource
     model_version: str | None
-    predictions: Mapping[str, Any]
+    answers: Mapping[str, Mapping[str, Any]]  # inference's batch answer by alias
 
 
 def round_events(
@@ -112,24 +115,22 @@ def round_events(
     """RoundPlayed for the next round (worth `points`), and GameFinished when it ends the game."""
     round_no = state.next_round_no
     outcome = score_round(user_move, bot.move, points, state.user_score, state.bot_score)
-    payload = round_played_payload(
+    payload = RoundPlayed.record(
         round_no,
         user_move,
         bot.move,
         points,
         outcome,
         bot_source=bot.source,
-        family=state.family,
-        alias=state.alias,
         model_version=bot.model_version,
-        predictions=bot.predictions,
+        answers=bot.answers,
         latency_ms=latency_ms,
     )
-    out = [new_event(EventType.ROUND_PLAYED, state.game_id, state.last_seq + 1, payload)]
+    out = [new_event(state.game_id, state.last_seq + 1, payload)]
     if outcome.winner is not None:
         last_version = bot.model_version if bot.model_version is not None else state.model_version
-        finished = game_finished_payload(
-            outcome.winner,
+        finished = GameFinished(
+            winner=outcome.winner,
             user_score=outcome.user_score,
             bot_score=outcome.bot_score,
             rounds=round_no,
@@ -137,5 +138,5 @@ def round_events(
             alias=state.alias,
             model_version=last_version,
         )
-        out.append(new_event(EventType.GAME_FINISHED, state.game_id, state.last_seq + 2, finished))
+        out.append(new_event(state.game_id, state.last_seq + 2, finished))
     return out

@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 import uuid
 from collections import OrderedDict
+from collections.abc import Mapping
 from typing import Any
 
 from services.gameplay import metrics
@@ -12,7 +13,7 @@ from services.gameplay.errors import GameFinishedError, GameNotFoundError, Round
 from services.gameplay.game import BotChoice, GameState, fold, round_events
 from services.gameplay.inference import InferenceClient, InferenceUnavailableError
 from services.gameplay.settings import Settings
-from shared.events import ConcurrencyError, EventStore, EventType, game_started_payload, new_event
+from shared.events import BotSource, ConcurrencyError, EventStore, GameStarted, RoundPlayed, new_event
 from shared.features import (
     Move,
     RoundPoints,
@@ -28,7 +29,7 @@ from shared.features import (
 from shared.features.openings import OPENINGS_BY_NAME
 
 
-def points_json(points: dict[Move, float]) -> dict[str, float]:
+def points_json(points: Mapping[Move, float]) -> dict[str, float]:
     return {m.value: v for m, v in points.items()}
 
 
@@ -76,8 +77,8 @@ class GameService:
         policy = get_policy(policy_name)
         game_id = uuid.uuid4().hex
         alias = select_alias(game_id, self.settings.enable_ab_testing, self.settings.ab_split)
-        payload = game_started_payload(
-            game_id,
+        payload = GameStarted(
+            game_id=game_id,
             player_name=player_name,
             session_id=session_id or uuid.uuid4().hex,
             policy=policy.name,
@@ -87,7 +88,7 @@ class GameService:
             is_test=is_test,
             ab_enabled=self.settings.enable_ab_testing,
         )
-        event = new_event(EventType.GAME_STARTED, game_id, 1, payload)
+        event = new_event(game_id, 1, payload)
         self.store.append([event])
         self._appended()
         state = fold([event])
@@ -127,13 +128,13 @@ class GameService:
                 # (another replica played), so play it once more on the game as stored.
                 self.cache.forget(game_id)
                 return await self.play(game_id, user_move, None, refreshed=True)
-            return self._after_conflict(game_id, user_move, round_no, new_events[0].payload["round_no"])
+            return self._after_conflict(game_id, user_move, round_no, state.next_round_no)
         self._appended()
         for event in new_events:
             state.apply(event)
-        payload = new_events[0].payload
+        payload = state.rounds[-1]
         if not state.is_test:
-            metrics.ROUNDS.labels(state.policy, payload["bot_source"]).inc()
+            metrics.ROUNDS.labels(state.policy, payload.bot_source.value).inc()
             if state.finished:
                 metrics.GAMES_FINISHED.labels(state.policy, state.alias, str(state.winner)).inc()
         metrics.PLAY_SECONDS.observe(time.perf_counter() - started)
@@ -161,10 +162,10 @@ class GameService:
         """The stored answer of a retried round; raises when the request cannot be played."""
         if round_no is not None and round_no <= len(state.rounds):
             stored = state.rounds[round_no - 1]
-            if stored["user_move"] != user_move.value:
+            if stored.user_move is not user_move:
                 raise RoundConflictError(
                     f"game {state.game_id!r}: round {round_no} was already played with "
-                    f"{stored['user_move']!r}, not {user_move.value!r}"
+                    f"{stored.user_move.value!r}, not {user_move.value!r}"
                 )
             return round_response(state, stored)
         if state.finished:
@@ -179,14 +180,14 @@ class GameService:
         round_no = state.next_round_no
         if is_opening_round(round_no):
             move = opening_move(OPENINGS_BY_NAME[state.opening], state.game_id, round_no)
-            return BotChoice(move, "opening", None, {})
+            return BotChoice(move, BotSource.OPENING, None, {})
         asked = time.perf_counter()
         try:
             answer = await self.inference.predict_batch(state.family, state.features(points))
         except InferenceUnavailableError as exc:
             if not state.is_test:  # same games as rps_gameplay_rounds_total, its denominator
                 metrics.DEGRADED.labels(state.family, exc.reason.value).inc()
-            return BotChoice(fallback_move(state.game_id, round_no), "fallback", None, {})
+            return BotChoice(fallback_move(state.game_id, round_no), BotSource.FALLBACK, None, {})
         finally:
             metrics.INFERENCE_SECONDS.observe(time.perf_counter() - asked)
         serving = answer.by_alias.get(state.alias) or {}
@@ -197,10 +198,12 @@ class GameService:
         except (KeyError, TypeError, ValueError):
             if not state.is_test:
                 metrics.DEGRADED.labels(state.family, "missing_alias").inc()
-            return BotChoice(fallback_move(state.game_id, round_no), "fallback", None, answer.by_alias)
+            return BotChoice(
+                fallback_move(state.game_id, round_no), BotSource.FALLBACK, None, answer.by_alias
+            )
         move = choose_move(probabilities, points, state.user_score, state.bot_score)
         version = serving.get("model_version")
-        return BotChoice(move, "model", None if version is None else str(version), answer.by_alias)
+        return BotChoice(move, BotSource.MODEL, None if version is None else str(version), answer.by_alias)
 
     def notify_appended(self) -> None:
         """Events were appended outside the game commands (e.g. a promotion report)."""
@@ -218,26 +221,26 @@ def upcoming_points(state: GameState, round_no: int) -> RoundPoints:
     return deterministic_round_points(state.game_id, round_no)  # a replayed answer of an older round
 
 
-def round_response(state: GameState, payload: dict[str, Any] | Any) -> dict[str, Any]:
-    """The /play answer for one recorded round (RoundPlayed payload) of this game."""
-    round_no = payload["round_no"]
+def round_response(state: GameState, played: RoundPlayed) -> dict[str, Any]:
+    """The /play answer for one recorded round of this game."""
+    round_no = played.round_no
     finished = state.finished and round_no == len(state.rounds)
     next_no = None if finished else round_no + 1
     return {
         "game_id": state.game_id,
         "round_no": round_no,
-        "user_move": payload["user_move"],
-        "bot_move": payload["bot_move"],
-        "result": payload["result"],
-        "user_delta": payload["user_delta"],
-        "bot_delta": payload["bot_delta"],
-        "user_score": payload["user_score"],
-        "bot_score": payload["bot_score"],
+        "user_move": played.user_move.value,
+        "bot_move": played.bot_move.value,
+        "result": played.result.value,
+        "user_delta": played.user_delta,
+        "bot_delta": played.bot_delta,
+        "user_score": played.user_score,
+        "bot_score": played.bot_score,
         "finished": finished,
         "winner": str(state.winner) if finished else None,
         "next_round_no": next_no,
         "next_round_points": None if next_no is None else points_json(upcoming_points(state, next_no)),
-        "bot_source": payload["bot_source"],
-        "model_alias": payload["alias"],
-        "model_version": payload["model_version"],
+        "bot_source": played.bot_source.value,
+        "model_alias": state.alias,
+        "model_version": played.model_version,
     }

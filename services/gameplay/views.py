@@ -6,6 +6,7 @@ from typing import Any
 
 from services.gameplay.game import GameState
 from services.gameplay.service import points_json
+from shared.events import RoundPlayed
 from shared.features import TARGET_POINTS, deterministic_round_points
 
 
@@ -42,22 +43,24 @@ def game_view(state: GameState) -> dict[str, Any]:
     return view
 
 
-def round_view(payload: dict[str, Any]) -> dict[str, Any]:
-    keys = (
-        "round_no",
-        "user_move",
-        "bot_move",
-        "result",
-        "user_delta",
-        "bot_delta",
-        "user_score",
-        "bot_score",
-        "points",
-        "bot_source",
-        "model_version",
-        "predictions",
-    )
-    return {k: payload.get(k) for k in keys}
+def round_view(played: RoundPlayed) -> dict[str, Any]:
+    return {
+        "round_no": played.round_no,
+        "user_move": played.user_move.value,
+        "bot_move": played.bot_move.value,
+        "result": played.result.value,
+        "user_delta": played.user_delta,
+        "bot_delta": played.bot_delta,
+        "user_score": played.user_score,
+        "bot_score": played.bot_score,
+        "points": points_json(played.points),
+        "bot_source": played.bot_source.value,
+        "model_version": played.model_version,
+        "predictions": {
+            alias.value: {"model_version": version, "probabilities": points_json(probabilities)}
+            for alias, (version, probabilities) in played.predictions_by_alias().items()
+        },
+    }
 
 
 def session_view(data: dict[str, Any]) -> dict[str, Any]:

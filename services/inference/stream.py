@@ -18,10 +18,10 @@ import redis.asyncio as aredis
 from redis.exceptions import RedisError
 
 from services.inference.metrics import InferenceMetrics
+from shared.streams import EventType
 
 log = logging.getLogger(__name__)
 
-ALIASES_CHANGED = "AliasesChanged"
 BLOCK_MS = 2_000
 RETRY_MIN_S = 0.2
 RETRY_MAX_S = 5.0
@@ -91,7 +91,7 @@ class AliasEventListener:
         for _, messages in entries or []:
             for message_id, fields in messages:
                 self.last_id = message_id
-                changed = changed or event_type(fields) == ALIASES_CHANGED
+                changed = changed or event_type(fields) == EventType.ALIASES_CHANGED
         if changed:
             await self._changed()
 

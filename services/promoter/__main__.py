@@ -10,9 +10,9 @@ import json
 import logging
 import sys
 
-from services.promoter.defaults import JOB_TIMEOUT_S, QUEUE
 from services.promoter.settings import Settings
 from shared.features import FAMILIES, Family
+from shared.jobs import PROMOTE_JOB, PROMOTE_TIMEOUT_S, PROMOTION_QUEUE
 
 # Jobs, the registry and MLflow are imported by the commands that use them: `promote --enqueue`
 # runs in a small CronJob and `import mlflow` alone costs ~160 MB.
@@ -25,7 +25,9 @@ def _parser() -> argparse.ArgumentParser:
     promote.add_argument("--family", choices=[f.value for f in FAMILIES], help="one family (default: all)")
     when = promote.add_mutually_exclusive_group()
     when.add_argument("--now", action="store_true", help="run in this process (the default)")
-    when.add_argument("--enqueue", action="store_true", help=f"enqueue on the RQ queue '{QUEUE}' (REDIS_URL)")
+    when.add_argument(
+        "--enqueue", action="store_true", help=f"enqueue on the RQ queue '{PROMOTION_QUEUE}' (REDIS_URL)"
+    )
     rollback = commands.add_parser("rollback", help="restore the previous Production of a family")
     rollback.add_argument("--family", required=True, choices=[f.value for f in FAMILIES])
     evidence = commands.add_parser("evidence", help="print the evidence of every aliased version")
@@ -37,8 +39,8 @@ def _enqueue(family: str | None) -> str:
     import redis
     from rq import Queue
 
-    queue = Queue(QUEUE, connection=redis.Redis.from_url(Settings().redis_url))
-    job = queue.enqueue("services.promoter.jobs.promote_job", family, job_timeout=JOB_TIMEOUT_S)
+    queue = Queue(PROMOTION_QUEUE, connection=redis.Redis.from_url(Settings().redis_url))
+    job = queue.enqueue(PROMOTE_JOB, family, job_timeout=PROMOTE_TIMEOUT_S)
     return str(job.id)
 
 
@@ -69,7 +71,7 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
 
     if args.command == "promote" and args.enqueue:
-        print(f"enqueued promotion job {_enqueue(args.family)} on queue '{QUEUE}'")
+        print(f"enqueued promotion job {_enqueue(args.family)} on queue '{PROMOTION_QUEUE}'")
     elif args.command == "promote":
         from services.promoter.jobs import promote_job
 

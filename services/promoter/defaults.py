@@ -2,11 +2,6 @@
 
 from __future__ import annotations
 
-# RQ queue of promotion jobs and the timeout of one cycle. Here, not in jobs.py, so that
-# `promote --enqueue` (the CronJob) imports neither MLflow nor SciPy.
-QUEUE = "promotion"
-JOB_TIMEOUT_S = 300
-
 # Swap Production and B when P(win_rate_B > win_rate_Production + SWAP_MARGIN) reaches this.
 SWAP_PROBABILITY = 0.95
 # Practical-significance margin on the game win rate (absolute, 0.05 = 5 points). It is what keeps

@@ -13,7 +13,8 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from services.promoter.stats import Tally
-from shared.features import MOVES, Family, Move, Result, choose_move, round_result
+from shared.events import GameFinished, GameStarted, Payload, RoundPlayed
+from shared.features import MOVES, Family, Move, Result, Winner, choose_move, round_result
 from shared.features.families import SERVING_ALIASES
 from shared.features.scoring import to_tenths
 
@@ -22,11 +23,9 @@ class EventLike(Protocol):
     """What the fold needs from a stored event."""
 
     @property
-    def type(self) -> str: ...
-    @property
     def aggregate_id(self) -> str: ...
     @property
-    def payload(self) -> Mapping[str, Any]: ...
+    def payload(self) -> Payload: ...
     @property
     def position(self) -> int | None: ...
 
@@ -127,44 +126,37 @@ class EvidenceFolder:
 
     def __init__(self) -> None:
         self.evidence = Evidence()
-        self._starts: dict[str, tuple[int, bool]] = {}  # game id -> (start position, is_test)
+        # game id -> (start position, is_test, family): a RoundPlayed names neither of the last two
+        self._starts: dict[str, tuple[int, bool, Family | None]] = {}
 
     def add(self, event: EventLike) -> None:
         payload, position = event.payload, event.position or 0  # stored events always have one
         self.evidence.last_position = max(self.evidence.last_position, position)
-        if event.type == "GameStarted":
-            self._starts[event.aggregate_id] = (position, bool(payload.get("is_test")))
-        elif event.type == "RoundPlayed":
+        if isinstance(payload, GameStarted):
+            self._starts[event.aggregate_id] = (position, payload.is_test, _family(payload.family))
+        elif isinstance(payload, RoundPlayed):
             self._add_round(event.aggregate_id, payload)
-        elif event.type == "GameFinished":
+        elif isinstance(payload, GameFinished):
             self._add_game(event.aggregate_id, payload, position)
 
-    def _is_test(self, game_id: str) -> bool:
-        return self._starts.get(game_id, (0, False))[1]
-
-    def _add_round(self, game_id: str, payload: Mapping[str, Any]) -> None:
-        family = _family(payload.get("family"))
-        if family is None or self._is_test(game_id):
+    def _add_round(self, game_id: str, payload: RoundPlayed) -> None:
+        _, is_test, family = self._starts.get(game_id, (0, False, None))
+        if family is None or is_test:
             return
-        points = {move: float(payload["points"][move]) for move in MOVES}
-        user_move = Move(payload["user_move"])
-        user_before = _before(payload["user_score"], payload["user_delta"])
-        bot_before = _before(payload["bot_score"], payload["bot_delta"])
-        scored: set[int] = set()
-        for prediction in (payload.get("predictions") or {}).values():
-            version, probabilities = prediction.get("model_version"), prediction.get("probabilities")
-            if version is None or not probabilities or prediction.get("source") == "fallback":
-                continue
-            if int(version) in scored:  # one version in two slots is scored once per round
-                continue
-            scored.add(int(version))
+        user_before = _before(payload.user_score, payload.user_delta)
+        bot_before = _before(payload.bot_score, payload.bot_delta)
+        # The payload holds each distinct version's prediction once: one version in two slots
+        # is scored once per round.
+        for version, probabilities in payload.predictions.items():
             record = self.evidence.record_for(family, int(version))
-            self._score(record, probabilities, points, user_move, user_before, bot_before)
+            self._score(
+                record, probabilities, dict(payload.points), payload.user_move, user_before, bot_before
+            )
 
     @staticmethod
     def _score(
         record: VersionEvidence,
-        probabilities: Mapping[str, float],
+        probabilities: Mapping[Move, float],
         points: dict[Move, float],
         user_move: Move,
         user_before: float,
@@ -182,12 +174,12 @@ class EvidenceFolder:
         else:
             record.would_draw += 1
 
-    def _add_game(self, game_id: str, payload: Mapping[str, Any], position: int) -> None:
-        started_at, is_test = self._starts.pop(game_id, (position, False))
-        family, version = _family(payload.get("family")), payload.get("model_version")
-        if is_test or family is None or version is None or payload.get("alias") not in SERVING_ALIASES:
+    def _add_game(self, game_id: str, payload: GameFinished, position: int) -> None:
+        started_at, is_test, _ = self._starts.pop(game_id, (position, False, None))
+        family, version = _family(payload.family), payload.model_version
+        if is_test or family is None or version is None or payload.alias not in SERVING_ALIASES:
             return
-        won = payload.get("winner") == "bot"
+        won = payload.winner is Winner.BOT
         self.evidence.record_for(family, int(version)).add_game(started_at, won)
 
 

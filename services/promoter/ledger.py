@@ -6,7 +6,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from shared.events import AliasAction, aliases_changed_payload
+from shared.events import AliasAction, AliasesChanged
 from shared.features import ALIASES, Alias, Family
 
 # Which version each alias points at; None when the alias is unset.
@@ -69,9 +69,9 @@ def change_from_row(
     )
 
 
-def change_payload(entry: AliasChange) -> dict[str, Any]:
+def change_payload(entry: AliasChange) -> AliasesChanged:
     """The `AliasesChanged` payload of an entry."""
-    return aliases_changed_payload(
+    return AliasesChanged.between(
         entry.family.value,
         entry.action,
         before=entry.before,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from services.promoter.decision import Decision
 from services.promoter.evidence import Evidence, collect_evidence
 from services.promoter.ledger import AliasChange, change_from_row, change_payload
-from shared.events import GAME_EVENT_TYPES, EventStore, EventType
+from shared.events import GAME_EVENT_TYPES, EventStore
 from shared.features import Family
 
 
@@ -32,5 +32,5 @@ def load_changes(store: EventStore, family: Family) -> list[AliasChange]:
 def record_decision(store: EventStore, decision: Decision) -> int:
     """Append the decision as an `AliasesChanged` event (the ledger entry); returns its position."""
     payload = change_payload(decision.as_entry())
-    event = store.append_next(decision.family.value, EventType.ALIASES_CHANGED, payload)
+    event = store.append_next(decision.family.value, payload)
     return int(event.position or 0)

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from services.scheduler import defaults
+from shared import jobs
 
 
 @dataclass(frozen=True, slots=True)
@@ -21,15 +22,9 @@ class ScheduledJob:
 
 def default_schedule(train_every_s: float, promote_every_s: float) -> tuple[ScheduledJob, ...]:
     return (
+        ScheduledJob("train", jobs.TRAIN_JOB, jobs.TRAINING_QUEUE, train_every_s, jobs.TRAIN_TIMEOUT_S),
         ScheduledJob(
-            "train", defaults.TRAIN_JOB, defaults.TRAINING_QUEUE, train_every_s, defaults.TRAIN_TIMEOUT_S
-        ),
-        ScheduledJob(
-            "promote",
-            defaults.PROMOTE_JOB,
-            defaults.PROMOTION_QUEUE,
-            promote_every_s,
-            defaults.PROMOTE_TIMEOUT_S,
+            "promote", jobs.PROMOTE_JOB, jobs.PROMOTION_QUEUE, promote_every_s, jobs.PROMOTE_TIMEOUT_S
         ),
     )
 

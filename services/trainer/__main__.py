@@ -14,7 +14,7 @@ import logging
 import sys
 from typing import Any
 
-from services.trainer import defaults
+from shared import jobs
 from shared.features import FAMILIES
 
 
@@ -39,11 +39,11 @@ def _enqueue(family: str | None, force: bool) -> str:
 
     from services.trainer.settings import Settings
 
-    queue = Queue(defaults.QUEUE, connection=Redis.from_url(Settings().redis_url))
+    queue = Queue(jobs.TRAINING_QUEUE, connection=Redis.from_url(Settings().redis_url))
     job = queue.enqueue(
         "services.trainer.jobs.train_job",
         kwargs={"family": family, "force": force},
-        job_timeout=defaults.JOB_TIMEOUT_S,
+        job_timeout=jobs.TRAIN_TIMEOUT_S,
         description=f"train {family or 'all families'}",
     )
     return str(job.id)
@@ -108,7 +108,7 @@ def main(argv: list[str] | None = None) -> int:
         report = _train_now(args.family, args.force)
         print(_summary(report) if sys.stdout.isatty() else json.dumps(report, indent=2))
         return 0
-    print(f"enqueued training job {_enqueue(args.family, args.force)} on queue '{defaults.QUEUE}'")
+    print(f"enqueued training job {_enqueue(args.family, args.force)} on queue '{jobs.TRAINING_QUEUE}'")
     return 0
 
 

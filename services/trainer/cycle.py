@@ -26,7 +26,7 @@ from services.trainer.evaluation import score
 from services.trainer.gate import GateVerdict, ProductionScores, offline_gate
 from services.trainer.pipeline import FITS_PER_FAMILY, FamilyResult, Progress, train_family
 from services.trainer.tracking import ensure_experiment, log_training_run
-from shared.events import EventStore, EventType, model_trained_payload
+from shared.events import EventStore, ModelTrained
 from shared.features import Alias, Family
 from shared.models import ArtifactError, load_artifact, params_for
 from shared.registry import download_version, read_aliases, register_version, set_aliases, sync_serving_cache
@@ -119,8 +119,8 @@ class _Registered:
 def last_data_position(store: EventStore, family: Family) -> int:
     """The log position the family's last training run read up to (0 if never trained)."""
     for event in reversed(store.read_aggregate(family.value)):
-        if event.type is EventType.MODEL_TRAINED:
-            return int(event.payload.get("data_position", 0))
+        if isinstance(event.payload, ModelTrained):
+            return event.payload.data_position
     return 0
 
 
@@ -249,9 +249,8 @@ def run_training(
         metrics = item.result.metrics()
         edges.store.append_next(
             family.value,
-            EventType.MODEL_TRAINED,
-            model_trained_payload(
-                family.value,
+            ModelTrained(
+                family=family.value,
                 version=item.version,
                 run_id=item.run_id,
                 metrics=metrics,
@@ -277,7 +276,6 @@ def run_training(
             after = {**before, **plan}
             edges.store.append_next(
                 family.value,
-                EventType.ALIASES_CHANGED,
                 payloads.aliases_registered(family, before, after, item.verdict, item.version),
             )
             outcome.aliases_before = {a.value: v for a, v in before.items()}

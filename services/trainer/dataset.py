@@ -10,8 +10,8 @@ from datetime import datetime, timedelta
 import numpy as np
 import numpy.typing as npt
 
-from shared.events import Event, EventStore, EventType
-from shared.features import MOVES, Dataset, GameRounds, build_dataset, parse_move
+from shared.events import Event, EventStore, EventType, GameStarted, RoundPlayed
+from shared.features import MOVES, Dataset, GameRounds, RoundPoints, build_dataset
 
 log = logging.getLogger(__name__)
 
@@ -61,8 +61,9 @@ class TrainingData:
         return int((self.row_positions > after_position).sum())
 
 
-def _points_tenths(points: dict[str, float]) -> tuple[int, int, int]:
-    return (round(points["rock"] * 10), round(points["paper"] * 10), round(points["scissors"] * 10))
+def _points_tenths(points: RoundPoints) -> tuple[int, int, int]:
+    rock, paper, scissors = (round(points[m] * 10) for m in MOVES)
+    return rock, paper, scissors
 
 
 def collect_games(events: Iterable[Event], since: datetime) -> list[GameRecord]:
@@ -72,27 +73,20 @@ def collect_games(events: Iterable[Event], since: datetime) -> list[GameRecord]:
     excluded: set[str] = set()
     for event in events:
         game_id = event.aggregate_id
-        if event.type is EventType.GAME_STARTED:
-            if event.payload.get("is_test") or event.occurred_at < since:
+        payload = event.payload
+        if isinstance(payload, GameStarted):
+            if payload.is_test or event.occurred_at < since:
                 excluded.add(game_id)
             else:
                 games[game_id] = GameRecord(game_id, event.occurred_at)
-        elif event.type is EventType.ROUND_PLAYED and game_id in games and game_id not in excluded:
+        elif isinstance(payload, RoundPlayed) and game_id in games and game_id not in excluded:
             game = games[game_id]
-            payload = event.payload
-            if payload.get("round_no") != len(game.user_moves) + 1:
+            if payload.round_no != len(game.user_moves) + 1:
                 excluded.add(game_id)  # a gap or a duplicate: keep the rounds before it
                 continue
-            try:
-                user, bot = parse_move(payload["user_move"]), parse_move(payload["bot_move"])
-                points = _points_tenths(payload["points"])
-            except (KeyError, TypeError, ValueError) as exc:
-                log.warning("game %s round %s unreadable (%s): later rounds dropped", game_id, payload, exc)
-                excluded.add(game_id)
-                continue
-            game.user_moves.append(MOVES.index(user))
-            game.bot_moves.append(MOVES.index(bot))
-            game.points_tenths.append(points)
+            game.user_moves.append(MOVES.index(payload.user_move))
+            game.bot_moves.append(MOVES.index(payload.bot_move))
+            game.points_tenths.append(_points_tenths(payload.points))
             game.positions.append(event.position or 0)
     ordered = sorted(games.values(), key=lambda g: g.started_at)
     return [g for g in ordered if g.user_moves]

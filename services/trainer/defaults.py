@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-QUEUE = "training"  # RQ queue of training jobs (the one worker serves `promotion` first)
-JOB_TIMEOUT_S = 1800  # RQ timeout of one training run, all families
-
 EXPERIMENT = "rps-training"  # MLflow experiment of training runs
 
 MIN_TOTAL_ROWS = 300  # fewer training rows than this: skip (too little to split 60/20/20 and 3-fold)

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
 
 from services.trainer.gate import GateVerdict
-from shared.events import AliasAction, aliases_changed_payload
+from shared.events import AliasAction, AliasesChanged
 from shared.features import Alias, Family
 
 
@@ -16,13 +15,13 @@ def aliases_registered(
     after: Mapping[Alias, int],
     verdict: GateVerdict,
     version: int,
-) -> dict[str, Any]:
+) -> AliasesChanged:
     reason = (
         f"first version v{version} of {family.value} fills every alias"
         if not before
         else f"v{version} passed the offline gate and enters as shadow2"
     )
-    return aliases_changed_payload(
+    return AliasesChanged.between(
         family.value,
         AliasAction.REGISTER,
         before=before,

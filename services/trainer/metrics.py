@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
-from shared.events import Event, EventStore, EventType
+from shared.events import Event, EventStore, EventType, ModelTrained
 from shared.features import FAMILIES
 
 
@@ -41,19 +41,16 @@ class TrainingSummary:
         """Add `ModelTrained` events given in append order (others are ignored)."""
         for event in events:
             self.position = max(self.position, event.position or 0)
-            if event.type is not EventType.MODEL_TRAINED:
-                continue
             payload = event.payload
-            family = str(payload["family"])
-            gate = "passed" if (payload.get("gate") or {}).get("passed") else "failed"
-            self.trained[(family, gate)] = self.trained.get((family, gate), 0) + 1
-            duration = payload.get("duration_s")
-            accuracy = (payload.get("metrics") or {}).get("holdout_accuracy")
-            self.last[family] = LastTraining(
+            if not isinstance(payload, ModelTrained):
+                continue
+            gate = "passed" if payload.gate_passed else "failed"
+            self.trained[(payload.family, gate)] = self.trained.get((payload.family, gate), 0) + 1
+            self.last[payload.family] = LastTraining(
                 at=event.occurred_at.timestamp(),
-                version=int(payload["version"]),
-                duration_s=None if duration is None else float(duration),
-                holdout_accuracy=None if accuracy is None else float(accuracy),
+                version=payload.version,
+                duration_s=payload.duration_s,
+                holdout_accuracy=payload.metrics.get("holdout_accuracy"),
             )
 
 

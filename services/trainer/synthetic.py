@@ -9,15 +9,7 @@ from datetime import UTC, datetime, timedelta
 
 import numpy as np
 
-from shared.events import (
-    Event,
-    EventStore,
-    EventType,
-    game_finished_payload,
-    game_started_payload,
-    new_event,
-    round_played_payload,
-)
+from shared.events import BotSource, Event, EventStore, GameFinished, GameStarted, RoundPlayed, new_event
 from shared.features import (
     MOVES,
     POLICY_BY_FAMILY,
@@ -113,8 +105,8 @@ def games_for_rounds(n_rounds: int, seed: int = 0, min_round: int = 4) -> list[S
 def game_events(game: SyntheticGame, is_test: bool = False) -> list[Event]:
     """The GameStarted, RoundPlayed… and GameFinished events gameplay would have appended."""
     family = Family.XGBOOST
-    started = game_started_payload(
-        game.game_id,
+    started = GameStarted(
+        game_id=game.game_id,
         player_name="synthetic",
         session_id=f"session-{game.game_id[:8]}",
         policy=POLICY_BY_FAMILY[family].name,
@@ -124,30 +116,28 @@ def game_events(game: SyntheticGame, is_test: bool = False) -> list[Event]:
         is_test=is_test,
         ab_enabled=False,
     )
-    events = [new_event(EventType.GAME_STARTED, game.game_id, 1, started, occurred_at=game.started_at)]
+    events = [new_event(game.game_id, 1, started, occurred_at=game.started_at)]
     for i, (user, bot, points, outcome) in enumerate(
         zip(game.user_moves, game.bot_moves, game.points, game.outcomes, strict=True)
     ):
         round_no = i + 1
-        payload = round_played_payload(
+        payload = RoundPlayed.record(
             round_no,
             user,
             bot,
             points,
             outcome,
-            bot_source="opening" if is_opening_round(round_no) else "fallback",
-            family=family.value,
-            alias="Production",
+            bot_source=BotSource.OPENING if is_opening_round(round_no) else BotSource.FALLBACK,
             model_version=None,
-            predictions={},
+            answers={},
             latency_ms=1.0,
         )
         at = game.started_at + timedelta(seconds=round_no)
-        events.append(new_event(EventType.ROUND_PLAYED, game.game_id, round_no + 1, payload, occurred_at=at))
+        events.append(new_event(game.game_id, round_no + 1, payload, occurred_at=at))
     last = game.outcomes[-1]
     assert last.winner is not None, "generate_games plays every game to its end"
-    finished = game_finished_payload(
-        last.winner,
+    finished = GameFinished(
+        winner=last.winner,
         user_score=last.user_score,
         bot_score=last.bot_score,
         rounds=len(game),
@@ -156,7 +146,7 @@ def game_events(game: SyntheticGame, is_test: bool = False) -> list[Event]:
         model_version=None,
     )
     at = game.started_at + timedelta(seconds=len(game) + 1)
-    events.append(new_event(EventType.GAME_FINISHED, game.game_id, len(game) + 2, finished, occurred_at=at))
+    events.append(new_event(game.game_id, len(game) + 2, finished, occurred_at=at))
     return events
 
 

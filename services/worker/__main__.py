@@ -22,14 +22,12 @@ os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
 from redis import Redis  # noqa: E402
 from rq import Queue, Worker  # noqa: E402
 
+from shared.jobs import WORKER_QUEUES  # noqa: E402
 from shared.settings import ServiceSettings  # noqa: E402
-
-# Priority order: a promotion waiting behind a 5-minute training run would delay a rollback.
-QUEUES = ("promotion", "training")
 
 
 def build_worker(redis: Redis, name: str | None = None) -> Worker:
-    queues = [Queue(q, connection=redis) for q in QUEUES]
+    queues = [Queue(q, connection=redis) for q in WORKER_QUEUES]
     return Worker(queues, connection=redis, name=name or f"rps-worker-{socket.gethostname()}-{os.getpid()}")
 
 

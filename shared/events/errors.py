@@ -3,7 +3,8 @@
 EventStoreError
 ├── ConcurrencyError      another writer appended to the aggregate first (seq taken or skipped)
 ├── CheckpointConflictError   another reader saved the same named checkpoint first
-└── UnknownEventTypeError      a stored or submitted event type this code does not know
+├── UnknownEventTypeError      a stored or submitted event type this code does not know
+└── UnknownSchemaVersionError  a stored payload version with no upcaster to the current one
 """
 
 from __future__ import annotations
@@ -41,4 +42,13 @@ class CheckpointConflictError(EventStoreError):
         super().__init__(
             f"checkpoint {name!r}: expected position {expected_position}, found {found_position} "
             "(another reader saved it first)"
+        )
+
+
+class UnknownSchemaVersionError(EventStoreError):
+    def __init__(self, event_type: str, schema_version: int) -> None:
+        self.event_type = event_type
+        self.schema_version = schema_version
+        super().__init__(
+            f"{event_type} schema_version {schema_version}: no upcaster leads from it to this code's"
         )

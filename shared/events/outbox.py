@@ -19,10 +19,10 @@ from redis.typing import EncodableT, FieldT
 
 from shared.events.records import as_utc
 from shared.events.store import EventStore
+from shared.streams import STREAM
 
 log = logging.getLogger(__name__)
 
-STREAM = "rps:events"
 STREAM_MAXLEN = 200_000  # approximate trim; a consumer group lagging further loses the oldest entries
 PUBLISH_BATCH = 500
 IDLE_POLL_S = 1.0  # look at the outbox this often even without notify() (other writers)

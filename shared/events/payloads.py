@@ -1,15 +1,40 @@
-"""The events' payloads, built in one place (docs/architecture.md, "Events"). Pure.
+"""The events' payloads: one frozen class per event type and schema version. Pure.
 
-Plain dicts built once, no validation: RoundPlayed is built on gameplay's /play hot path.
+Writers build a payload through its class, readers get one back from `decode_payload`, which
+first upgrades an older stored version with the upcasters at the end of this module; no code
+outside this module reads a payload's JSON by key. The classes are slotted dataclasses with a
+hand-written JSON mapping and no validation: RoundPlayed is built, encoded and applied on the
+/play hot path (here ~4 µs per round for build + encode + decode, a pydantic model ~3x that).
+
+The JSON of each version is documented in docs/architecture.md ("Events").
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any
+from typing import Any, ClassVar
 
-from shared.features import ALIASES, FEATURE_CONTRACT_HASH, Alias, Move, RoundOutcome, RoundPoints, Winner
+from shared.events.errors import UnknownEventTypeError, UnknownSchemaVersionError
+from shared.features import (
+    ALIASES,
+    FEATURE_CONTRACT_HASH,
+    MOVES,
+    Alias,
+    Move,
+    Result,
+    RoundOutcome,
+    RoundPoints,
+    Winner,
+    round_result,
+)
+from shared.streams import EventType
+
+PROBABILITY_DIGITS = 3  # a recorded prediction keeps 3 decimals: 17 digits cost bytes, not evidence
+
+# Aggregates hold one writer's versions as inference answered them (str); older payloads hold ints.
+Probabilities = Mapping[Move, float]
 
 
 class AliasAction(StrEnum):
@@ -23,150 +48,409 @@ class AliasAction(StrEnum):
     ROLLBACK = "rollback"
 
 
-# Gameplay records the version as inference answered it; older payloads and tests hold ints.
-ModelVersion = str | int | None
+class BotSource(StrEnum):
+    """Where a round's bot move came from."""
+
+    OPENING = "opening"
+    MODEL = "model"
+    FALLBACK = "fallback"
 
 
-def game_started_payload(
-    game_id: str,
-    *,
-    player_name: str,
-    session_id: str,
-    policy: str,
-    family: str,
-    alias: str,
-    opening: str,
-    is_test: bool,
-    ab_enabled: bool,
-) -> dict[str, Any]:
-    return {
-        "game_id": game_id,
-        "player_name": player_name,
-        "session_id": session_id,
-        "policy": policy,
-        "family": family,
-        "alias": alias,
-        "opening": opening,
-        "is_test": is_test,
-        "ab_enabled": ab_enabled,
+def _version(value: object) -> str | None:
+    return None if value is None else str(value)
+
+
+@dataclass(frozen=True, slots=True)
+class GameStarted:
+    """A game began; everything that stays fixed for the game (aggregate: the game id)."""
+
+    TYPE: ClassVar[EventType] = EventType.GAME_STARTED
+    VERSION: ClassVar[int] = 1
+
+    game_id: str
+    player_name: str
+    session_id: str
+    policy: str
+    family: str
+    alias: str
+    opening: str
+    is_test: bool
+    ab_enabled: bool
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "game_id": self.game_id,
+            "player_name": self.player_name,
+            "session_id": self.session_id,
+            "policy": self.policy,
+            "family": self.family,
+            "alias": self.alias,
+            "opening": self.opening,
+            "is_test": self.is_test,
+            "ab_enabled": self.ab_enabled,
+        }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> GameStarted:
+        return cls(
+            game_id=str(data["game_id"]),
+            player_name=str(data["player_name"]),
+            session_id=str(data["session_id"]),
+            policy=str(data["policy"]),
+            family=str(data["family"]),
+            alias=str(data["alias"]),
+            opening=str(data["opening"]),
+            is_test=bool(data["is_test"]),
+            ab_enabled=bool(data["ab_enabled"]),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class RoundPlayed:
+    """One round, with every model's prediction of the player's move (aggregate: the game id).
+
+    The game's family and serving alias are in its GameStarted; the round's result and deltas
+    follow from the moves and points (properties), so neither is stored twice."""
+
+    TYPE: ClassVar[EventType] = EventType.ROUND_PLAYED
+    VERSION: ClassVar[int] = 2
+
+    round_no: int
+    user_move: Move
+    bot_move: Move
+    user_score: float  # after the round
+    bot_score: float
+    points: RoundPoints
+    bot_source: BotSource
+    model_version: str | None  # the serving alias's, None unless a model chose the move
+    latency_ms: float
+    # Every alias that answered with a model -> its version; each distinct version's prediction once.
+    alias_versions: Mapping[Alias, str] = field(default_factory=dict)
+    predictions: Mapping[str, Probabilities] = field(default_factory=dict)
+
+    @classmethod
+    def record(
+        cls,
+        round_no: int,
+        user_move: Move,
+        bot_move: Move,
+        points: RoundPoints,
+        outcome: RoundOutcome,
+        *,
+        bot_source: BotSource,
+        model_version: str | None,
+        answers: Mapping[str, Mapping[str, Any]],
+        latency_ms: float,
+    ) -> RoundPlayed:
+        """The round as scored by `shared.features.score_round`; `answers` is inference's batch answer
+        ({alias: {model_version, probabilities, source}}), kept once per distinct model version."""
+        alias_versions, predictions = _compact_answers(answers)
+        return cls(
+            round_no=round_no,
+            user_move=user_move,
+            bot_move=bot_move,
+            user_score=outcome.user_score,
+            bot_score=outcome.bot_score,
+            points=points,
+            bot_source=bot_source,
+            model_version=model_version,
+            latency_ms=round(latency_ms, 2),
+            alias_versions=alias_versions,
+            predictions=predictions,
+        )
+
+    @property
+    def result(self) -> Result:
+        """From the player's side."""
+        return round_result(self.user_move, self.bot_move)
+
+    @property
+    def user_delta(self) -> float:
+        return self.points[self.user_move] if self.result is Result.WIN else 0.0
+
+    @property
+    def bot_delta(self) -> float:
+        return self.points[self.bot_move] if self.result is Result.LOSE else 0.0
+
+    def predictions_by_alias(self) -> dict[Alias, tuple[str, Probabilities]]:
+        """Each alias that answered -> (its version, that version's prediction)."""
+        return {a: (v, self.predictions[v]) for a, v in self.alias_versions.items() if v in self.predictions}
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "round": self.round_no,
+            "user": self.user_move.value,
+            "bot": self.bot_move.value,
+            "score": [self.user_score, self.bot_score],
+            "points": [self.points[m] for m in MOVES],
+            "source": self.bot_source.value,
+            "latency_ms": self.latency_ms,
+        }
+        if self.model_version is not None:
+            out["version"] = self.model_version
+        if self.predictions:
+            out["versions"] = [self.alias_versions.get(a) for a in ALIASES]
+            out["predictions"] = {v: [p[m] for m in MOVES] for v, p in self.predictions.items()}
+        return out
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> RoundPlayed:
+        user_score, bot_score = data["score"]
+        versions = data.get("versions") or ()
+        return cls(
+            round_no=int(data["round"]),
+            user_move=Move(data["user"]),
+            bot_move=Move(data["bot"]),
+            user_score=float(user_score),
+            bot_score=float(bot_score),
+            points=dict(zip(MOVES, map(float, data["points"]), strict=True)),
+            bot_source=BotSource(data["source"]),
+            model_version=_version(data.get("version")),
+            latency_ms=float(data["latency_ms"]),
+            alias_versions={a: str(v) for a, v in zip(ALIASES, versions, strict=False) if v is not None},
+            predictions={
+                str(v): dict(zip(MOVES, map(float, p), strict=True))
+                for v, p in (data.get("predictions") or {}).items()
+            },
+        )
+
+
+_ALIAS_NAMES = tuple((alias, alias.value) for alias in ALIASES)  # enum .value costs on the hot path
+_MOVE_NAMES = tuple((move, move.value) for move in MOVES)
+
+
+def _compact_answers(
+    answers: Mapping[str, Mapping[str, Any]],
+) -> tuple[dict[Alias, str], dict[str, Probabilities]]:
+    """Inference answers per alias -> ({alias: version}, {version: rounded probabilities}).
+
+    Answers without a version or probabilities, or from inference's fallback, are no model's."""
+    alias_versions: dict[Alias, str] = {}
+    predictions: dict[str, Probabilities] = {}
+    for alias, name in _ALIAS_NAMES:
+        answer = answers.get(name)
+        if not answer or answer.get("source") == "fallback":
+            continue
+        version, probabilities = answer.get("model_version"), answer.get("probabilities")
+        if version is None or not probabilities:
+            continue
+        version = str(version)
+        alias_versions[alias] = version
+        if version not in predictions:
+            predictions[version] = {
+                move: round(float(probabilities[key]), PROBABILITY_DIGITS) for move, key in _MOVE_NAMES
+            }
+    return alias_versions, predictions
+
+
+@dataclass(frozen=True, slots=True)
+class GameFinished:
+    """A game reached 10 points (aggregate: the game id)."""
+
+    TYPE: ClassVar[EventType] = EventType.GAME_FINISHED
+    VERSION: ClassVar[int] = 1
+
+    winner: Winner
+    user_score: float
+    bot_score: float
+    rounds: int
+    family: str
+    alias: str
+    model_version: str | None  # that served the game's last model round
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "winner": self.winner.value,
+            "user_score": self.user_score,
+            "bot_score": self.bot_score,
+            "rounds": self.rounds,
+            "family": self.family,
+            "alias": self.alias,
+            "model_version": self.model_version,
+        }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> GameFinished:
+        return cls(
+            winner=Winner(data["winner"]),
+            user_score=float(data["user_score"]),
+            bot_score=float(data["bot_score"]),
+            rounds=int(data["rounds"]),
+            family=str(data["family"]),
+            alias=str(data["alias"]),
+            model_version=_version(data.get("model_version")),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class ModelTrained:
+    """A version was trained and registered (aggregate: the family's registered-model name).
+
+    `data_position`: the log position the data was read up to (the next run counts new rows
+    after it); `duration_s`: the family's training wall time (None in events older than it)."""
+
+    TYPE: ClassVar[EventType] = EventType.MODEL_TRAINED
+    VERSION: ClassVar[int] = 1
+
+    family: str
+    version: int
+    run_id: str
+    metrics: Mapping[str, float]
+    gate: Mapping[str, Any]
+    rows: int
+    games: int
+    window_days: int
+    data_position: int
+    duration_s: float | None
+    contract_hash: str = FEATURE_CONTRACT_HASH
+
+    @property
+    def gate_passed(self) -> bool:
+        return bool(self.gate.get("passed"))
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "family": self.family,
+            "version": self.version,
+            "run_id": self.run_id,
+            "metrics": dict(self.metrics),
+            "gate": dict(self.gate),
+            "rows": self.rows,
+            "games": self.games,
+            "window_days": self.window_days,
+            "contract_hash": self.contract_hash,
+            "data_position": self.data_position,
+            "duration_s": None if self.duration_s is None else round(self.duration_s, 3),
+        }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> ModelTrained:
+        duration = data.get("duration_s")
+        return cls(
+            family=str(data["family"]),
+            version=int(data["version"]),
+            run_id=str(data["run_id"]),
+            metrics={str(k): float(v) for k, v in (data.get("metrics") or {}).items()},
+            gate=dict(data.get("gate") or {}),
+            rows=int(data["rows"]),
+            games=int(data["games"]),
+            window_days=int(data["window_days"]),
+            data_position=int(data.get("data_position") or 0),
+            duration_s=None if duration is None else float(duration),
+            contract_hash=str(data["contract_hash"]),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class AliasesChanged:
+    """A ledger entry: the family's aliases before and after, with the evidence (aggregate: the family)."""
+
+    TYPE: ClassVar[EventType] = EventType.ALIASES_CHANGED
+    VERSION: ClassVar[int] = 1
+
+    family: str
+    action: AliasAction
+    before: Mapping[str, int | None]  # every alias, None where unset
+    after: Mapping[str, int | None]
+    evidence: Mapping[str, Any]
+    reason: str
+
+    @classmethod
+    def between(
+        cls,
+        family: str,
+        action: AliasAction,
+        *,
+        before: Mapping[Alias, int | None],
+        after: Mapping[Alias, int | None],
+        evidence: Mapping[str, Any],
+        reason: str,
+    ) -> AliasesChanged:
+        """Every alias appears in `before` and `after`, with None where none is set."""
+        return cls(
+            family=family,
+            action=action,
+            before={a.value: before.get(a) for a in ALIASES},
+            after={a.value: after.get(a) for a in ALIASES},
+            evidence=dict(evidence),
+            reason=reason,
+        )
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "family": self.family,
+            "action": self.action.value,
+            "before": dict(self.before),
+            "after": dict(self.after),
+            "evidence": dict(self.evidence),
+            "reason": self.reason,
+        }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> AliasesChanged:
+        return cls(
+            family=str(data["family"]),
+            action=AliasAction(data["action"]),
+            before=dict(data.get("before") or {}),
+            after=dict(data.get("after") or {}),
+            evidence=dict(data.get("evidence") or {}),
+            reason=str(data.get("reason") or ""),
+        )
+
+
+Payload = GameStarted | RoundPlayed | GameFinished | ModelTrained | AliasesChanged
+PAYLOAD_CLASSES: dict[EventType, type[Payload]] = {
+    cls.TYPE: cls for cls in (GameStarted, RoundPlayed, GameFinished, ModelTrained, AliasesChanged)
+}
+
+
+# -- upcasters: stored JSON of version n -> version n + 1 ------------------------------------
+
+
+def _round_played_v1_to_v2(data: Mapping[str, Any]) -> dict[str, Any]:
+    """v1 (until November 2026): every field spelled out, the result and deltas stored, family and
+    alias repeated from GameStarted, every alias's prediction in full."""
+    alias_versions, predictions = _compact_answers(data.get("predictions") or {})
+    out: dict[str, Any] = {
+        "round": data["round_no"],
+        "user": data["user_move"],
+        "bot": data["bot_move"],
+        "score": [data["user_score"], data["bot_score"]],
+        "points": [data["points"][m.value] for m in MOVES],
+        "source": data["bot_source"],
+        "latency_ms": data.get("latency_ms") or 0.0,
+        "version": _version(data.get("model_version")),
     }
+    if predictions:
+        out["versions"] = [alias_versions.get(a) for a in ALIASES]
+        out["predictions"] = {v: [p[m] for m in MOVES] for v, p in predictions.items()}
+    return out
 
 
-def game_started_fields(payload: Mapping[str, Any]) -> dict[str, Any]:
-    """What a GameStarted payload says about the game besides its id (that is the event's aggregate id)."""
-    return {
-        "player_name": payload["player_name"],
-        "session_id": payload["session_id"],
-        "policy": payload["policy"],
-        "family": payload["family"],
-        "alias": payload["alias"],
-        "opening": payload["opening"],
-        "is_test": bool(payload["is_test"]),
-        "ab_enabled": bool(payload["ab_enabled"]),
-    }
+Upcaster = Callable[[Mapping[str, Any]], Mapping[str, Any]]
+UPCASTERS: dict[tuple[EventType, int], Upcaster] = {
+    (EventType.ROUND_PLAYED, 1): _round_played_v1_to_v2,
+}
 
 
-def round_played_payload(
-    round_no: int,
-    user_move: Move,
-    bot_move: Move,
-    points: RoundPoints,
-    outcome: RoundOutcome,
-    *,
-    bot_source: str,
-    family: str,
-    alias: str,
-    model_version: ModelVersion,
-    predictions: Mapping[str, Any],
-    latency_ms: float,
-) -> dict[str, Any]:
-    """`outcome` is the round scored by `shared.features.score_round` (result from the player's side)."""
-    return {
-        "round_no": round_no,
-        "user_move": user_move.value,
-        "bot_move": bot_move.value,
-        "result": outcome.result.value,
-        "user_delta": outcome.user_delta,
-        "bot_delta": outcome.bot_delta,
-        "user_score": outcome.user_score,
-        "bot_score": outcome.bot_score,
-        "points": {m.value: v for m, v in points.items()},
-        "bot_source": bot_source,
-        "family": family,
-        "alias": alias,
-        "model_version": model_version,
-        "predictions": dict(predictions),
-        "latency_ms": round(latency_ms, 3),
-    }
+def parse_event_type(value: str) -> EventType:
+    try:
+        return EventType(value)
+    except ValueError:
+        raise UnknownEventTypeError(value) from None
 
 
-def game_finished_payload(
-    winner: Winner,
-    *,
-    user_score: float,
-    bot_score: float,
-    rounds: int,
-    family: str,
-    alias: str,
-    model_version: ModelVersion,
-) -> dict[str, Any]:
-    """`model_version` is the version that served the game's last model round."""
-    return {
-        "winner": winner.value,
-        "user_score": user_score,
-        "bot_score": bot_score,
-        "rounds": rounds,
-        "family": family,
-        "alias": alias,
-        "model_version": model_version,
-    }
-
-
-def aliases_changed_payload(
-    family: str,
-    action: AliasAction,
-    *,
-    before: Mapping[Alias, int | None],
-    after: Mapping[Alias, int | None],
-    evidence: Mapping[str, Any],
-    reason: str,
-) -> dict[str, Any]:
-    """Every alias appears in `before` and `after`, with null where none is set."""
-    return {
-        "family": family,
-        "action": action.value,
-        "before": {a.value: before.get(a) for a in ALIASES},
-        "after": {a.value: after.get(a) for a in ALIASES},
-        "evidence": dict(evidence),
-        "reason": reason,
-    }
-
-
-def model_trained_payload(
-    family: str,
-    *,
-    version: int,
-    run_id: str,
-    metrics: Mapping[str, float],
-    gate: Mapping[str, Any],
-    rows: int,
-    games: int,
-    window_days: int,
-    data_position: int,
-    duration_s: float,
-) -> dict[str, Any]:
-    """`data_position`: the log position the data was read up to (the next run counts new rows
-    after it); `duration_s`: the family's training wall time."""
-    return {
-        "family": family,
-        "version": version,
-        "run_id": run_id,
-        "metrics": dict(metrics),
-        "gate": dict(gate),
-        "rows": rows,
-        "games": games,
-        "window_days": window_days,
-        "contract_hash": FEATURE_CONTRACT_HASH,
-        "data_position": data_position,
-        "duration_s": round(duration_s, 3),
-    }
+def decode_payload(event_type: str, schema_version: int, data: Mapping[str, Any]) -> Payload:
+    """The payload of a stored event as its current class, upcast from `schema_version` first."""
+    kind = parse_event_type(event_type)
+    cls = PAYLOAD_CLASSES[kind]
+    version = schema_version
+    while version < cls.VERSION:
+        upcast = UPCASTERS.get((kind, version))
+        if upcast is None:
+            raise UnknownSchemaVersionError(kind.value, schema_version)
+        data = upcast(data)
+        version += 1
+    if version != cls.VERSION:
+        raise UnknownSchemaVersionError(kind.value, schema_version)
+    return cls.from_json(data)

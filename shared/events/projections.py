@@ -13,9 +13,10 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
 from shared.events.direct import Executor
-from shared.events.payloads import game_started_fields
-from shared.events.records import Event, EventType, dumps
+from shared.events.payloads import AliasesChanged, GameFinished, GameStarted, RoundPlayed
+from shared.events.records import Event, dumps
 from shared.events.schema import PROJECTION_TABLES, games, ledger, players, rounds, sessions
+from shared.streams import EventType
 
 Apply = Callable[[Executor, Event], None]
 
@@ -44,11 +45,19 @@ _COUNT_GAME_STARTED = (
 
 def apply_game_started(conn: Executor, event: Event) -> None:
     p = event.payload
+    assert isinstance(p, GameStarted)
     conn.execute(
         _INSERT_GAME,
         {
             "game_id": event.aggregate_id,
-            **game_started_fields(p),
+            "player_name": p.player_name,
+            "session_id": p.session_id,
+            "policy": p.policy,
+            "family": p.family,
+            "alias": p.alias,
+            "opening": p.opening,
+            "is_test": p.is_test,
+            "ab_enabled": p.ab_enabled,
             "status": "active",
             "winner": None,
             "user_score": 0.0,
@@ -64,8 +73,8 @@ def apply_game_started(conn: Executor, event: Event) -> None:
         conn,
         sessions,
         {
-            "session_id": p["session_id"],
-            "player_name": p["player_name"],
+            "session_id": p.session_id,
+            "player_name": p.player_name,
             "games_started": 0,
             "games_finished": 0,
             "games_won": 0,
@@ -75,7 +84,7 @@ def apply_game_started(conn: Executor, event: Event) -> None:
             "rounds_drawn": 0,
         },
     )
-    conn.execute(_COUNT_GAME_STARTED, {"p_session_id": p["session_id"]})
+    conn.execute(_COUNT_GAME_STARTED, {"p_session_id": p.session_id})
 
 
 _INSERT_ROUND = rounds.insert()
@@ -140,51 +149,34 @@ _COUNT_FINISHED_FOR_PLAYER = (
 
 def apply_round_played(conn: Executor, event: Event) -> None:
     p = event.payload
+    assert isinstance(p, RoundPlayed)
     game_id = event.aggregate_id
-    conn.execute(
-        _INSERT_ROUND,
-        {
-            "game_id": game_id,
-            "round_no": p["round_no"],
-            "user_move": p["user_move"],
-            "bot_move": p["bot_move"],
-            "result": p["result"],
-            "user_delta": p["user_delta"],
-            "bot_delta": p["bot_delta"],
-            "user_score": p["user_score"],
-            "bot_score": p["bot_score"],
-            "points": dumps(p["points"]),
-            "bot_source": p["bot_source"],
-            "alias": p["alias"],
-            "model_version": p.get("model_version"),
-            "predictions": dumps(p.get("predictions") or {}),
-            "latency_ms": p.get("latency_ms"),
-            "played_at": event.occurred_at,
-        },
-    )
+    # The rounds projection points at the event: the payload is stored once, in the log.
+    conn.execute(_INSERT_ROUND, {"game_id": game_id, "round_no": p.round_no, "position": event.position})
     conn.execute(
         _UPDATE_GAME_AFTER_ROUND,
         {
             "p_game_id": game_id,
-            "p_user_score": p["user_score"],
-            "p_bot_score": p["bot_score"],
-            "p_round_no": p["round_no"],
+            "p_user_score": p.user_score,
+            "p_bot_score": p.bot_score,
+            "p_round_no": p.round_no,
             "p_seq": event.seq,
-            "p_model_version": p.get("model_version"),
+            "p_model_version": p.model_version,
         },
     )
-    conn.execute(_COUNT_ROUND[p["result"]], {"p_game_id": game_id})
+    conn.execute(_COUNT_ROUND[p.result.value], {"p_game_id": game_id})
 
 
 def apply_game_finished(conn: Executor, event: Event) -> None:
     p = event.payload
+    assert isinstance(p, GameFinished)
     game_id = event.aggregate_id
     conn.execute(
         _FINISH_GAME,
-        {"p_game_id": game_id, "p_winner": p["winner"], "p_at": event.occurred_at, "p_seq": event.seq},
+        {"p_game_id": game_id, "p_winner": p.winner.value, "p_at": event.occurred_at, "p_seq": event.seq},
     )
     row = conn.execute(_FINISHED_GAME_OWNER, {"p_game_id": game_id}).one()
-    won = 1 if p["winner"] == "user" else 0
+    won = 1 if p.winner.value == "user" else 0
     conn.execute(_COUNT_FINISHED_IN_SESSION, {"p_session_id": row.session_id, "p_won": won})
     if row.is_test:
         return  # test games are kept but stay off the leaderboard
@@ -205,8 +197,8 @@ def apply_game_finished(conn: Executor, event: Event) -> None:
         {
             "p_player": row.player_name,
             "p_won": won,
-            "p_for": p["user_score"],
-            "p_against": p["bot_score"],
+            "p_for": p.user_score,
+            "p_against": p.bot_score,
             "p_at": event.occurred_at,
         },
     )
@@ -217,17 +209,18 @@ _INSERT_LEDGER = ledger.insert()
 
 def apply_aliases_changed(conn: Executor, event: Event) -> None:
     p = event.payload
+    assert isinstance(p, AliasesChanged)
     conn.execute(
         _INSERT_LEDGER,
         {
             "position": event.position,
             "event_id": event.event_id,
-            "family": p["family"],
-            "action": p["action"],
-            "before": dumps(p.get("before") or {}),
-            "after": dumps(p.get("after") or {}),
-            "reason": p.get("reason") or "",
-            "evidence": dumps(p.get("evidence") or {}),
+            "family": p.family,
+            "action": p.action.value,
+            "before": dumps(dict(p.before)),
+            "after": dumps(dict(p.after)),
+            "reason": p.reason,
+            "evidence": dumps(dict(p.evidence)),
             "occurred_at": event.occurred_at,
         },
     )

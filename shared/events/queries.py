@@ -7,8 +7,9 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from shared.events.payloads import RoundPlayed, decode_payload
 from shared.events.records import as_utc, loads
-from shared.events.schema import PROJECTION_TABLES, games, players, rounds, sessions
+from shared.events.schema import PROJECTION_TABLES, events, games, players, rounds, sessions
 
 
 def _dict(row: sa.Row[Any]) -> dict[str, Any]:
@@ -30,30 +31,30 @@ class ProjectionQueries:
             row = conn.execute(sa.select(games).where(games.c.game_id == game_id)).first()
         return None if row is None else _dict(row)
 
-    def rounds(self, game_id: str) -> list[dict[str, Any]]:
-        query = sa.select(rounds).where(rounds.c.game_id == game_id).order_by(rounds.c.round_no)
+    def rounds(self, game_id: str) -> list[RoundPlayed]:
+        """The game's rounds in order, read from their events through the rounds projection."""
+        query = (
+            sa.select(events.c.type, events.c.schema_version, events.c.payload)
+            .select_from(rounds)
+            .join(events, events.c.position == rounds.c.position)
+            .where(rounds.c.game_id == game_id)
+            .order_by(rounds.c.round_no)
+        )
         with self.engine.connect() as conn:
-            out = [_dict(r) for r in conn.execute(query)]
-        for row in out:
-            row["points"] = loads(row["points"])
-            row["predictions"] = loads(row["predictions"])
-        return out
+            payloads = [
+                decode_payload(r.type, r.schema_version, loads(r.payload)) for r in conn.execute(query)
+            ]
+        return [p for p in payloads if isinstance(p, RoundPlayed)]
 
     def game_stats(self, game_id: str) -> dict[str, Any] | None:
         game = self.game(game_id)
         if game is None:
             return None
-        query = (
-            sa.select(rounds.c.result, rounds.c.user_move, sa.func.count().label("n"))
-            .where(rounds.c.game_id == game_id)
-            .group_by(rounds.c.result, rounds.c.user_move)
-        )
         results = {"win": 0, "lose": 0, "draw": 0}
         moves = {"rock": 0, "paper": 0, "scissors": 0}
-        with self.engine.connect() as conn:
-            for row in conn.execute(query):
-                results[row.result] += row.n
-                moves[row.user_move] += row.n
+        for played in self.rounds(game_id):
+            results[played.result.value] += 1
+            moves[played.user_move.value] += 1
         return {"game": game, "results": results, "user_moves": moves}
 
     def session(self, session_id: str) -> dict[str, Any] | None:

@@ -6,50 +6,33 @@ import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
-from enum import StrEnum
 from typing import Any
 
 import orjson
 
-from shared.events.errors import UnknownEventTypeError
-
-SCHEMA_VERSION = 1
-
-
-class EventType(StrEnum):
-    GAME_STARTED = "GameStarted"
-    ROUND_PLAYED = "RoundPlayed"
-    GAME_FINISHED = "GameFinished"
-    MODEL_TRAINED = "ModelTrained"
-    ALIASES_CHANGED = "AliasesChanged"
-
-
-GAME_EVENT_TYPES: tuple[EventType, ...] = (
-    EventType.GAME_STARTED,
-    EventType.ROUND_PLAYED,
-    EventType.GAME_FINISHED,
-)
-
-
-def parse_event_type(value: str) -> EventType:
-    try:
-        return EventType(value)
-    except ValueError:
-        raise UnknownEventTypeError(value) from None
+from shared.events.payloads import Payload, decode_payload
+from shared.streams import EventType
 
 
 @dataclass(frozen=True, slots=True)
 class Event:
-    """One fact. `position` is the global append order, None until the store has it."""
+    """One fact. `position` is the global append order, None until the store has it; the type and
+    schema version are the payload class's (a stored older version is upcast when read)."""
 
     aggregate_id: str
     seq: int
-    type: EventType
-    payload: Mapping[str, Any]
+    payload: Payload
     event_id: str = field(default_factory=lambda: str(uuid.uuid4()))
-    schema_version: int = SCHEMA_VERSION
     occurred_at: datetime = field(default_factory=lambda: datetime.now(UTC))
     position: int | None = None
+
+    @property
+    def type(self) -> EventType:
+        return self.payload.TYPE
+
+    @property
+    def schema_version(self) -> int:
+        return self.payload.VERSION
 
     def with_position(self, position: int) -> Event:
         return replace(self, position=position)
@@ -63,7 +46,7 @@ class Event:
             "type": self.type.value,
             "schema_version": self.schema_version,
             "occurred_at": self.occurred_at.isoformat(),
-            "payload": dict(self.payload),
+            "payload": self.payload.to_json(),
             "position": self.position,
         }
 
@@ -73,19 +56,15 @@ class Event:
             event_id=str(data["event_id"]),
             aggregate_id=str(data["aggregate_id"]),
             seq=int(data["seq"]),
-            type=parse_event_type(str(data["type"])),
-            schema_version=int(data["schema_version"]),
+            payload=decode_payload(str(data["type"]), int(data["schema_version"]), data["payload"]),
             occurred_at=as_utc(datetime.fromisoformat(str(data["occurred_at"]))),
-            payload=dict(data["payload"]),
             position=None if data.get("position") is None else int(data["position"]),
         )
 
 
-def new_event(
-    event_type: EventType, aggregate_id: str, seq: int, payload: Mapping[str, Any], **kwargs: Any
-) -> Event:
+def new_event(aggregate_id: str, seq: int, payload: Payload, **kwargs: Any) -> Event:
     """An event ready to append (fresh event_id, occurred_at now unless given)."""
-    return Event(aggregate_id=aggregate_id, seq=seq, type=event_type, payload=payload, **kwargs)
+    return Event(aggregate_id=aggregate_id, seq=seq, payload=payload, **kwargs)
 
 
 def as_utc(moment: datetime) -> datetime:

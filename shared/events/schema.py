@@ -55,25 +55,14 @@ games = sa.Table(
 )
 sa.Index("ix_games_finished_at", games.c.finished_at)  # /policies: the games finished in a window
 
+# A round points at its RoundPlayed event (the payload is stored once, in the log).
 rounds = sa.Table(
     "rounds",
     metadata,
     sa.Column("game_id", sa.String(128), primary_key=True),
     sa.Column("round_no", sa.Integer, primary_key=True),
-    sa.Column("user_move", sa.String(8), nullable=False),
-    sa.Column("bot_move", sa.String(8), nullable=False),
-    sa.Column("result", sa.String(8), nullable=False),
-    sa.Column("user_delta", sa.Float, nullable=False),
-    sa.Column("bot_delta", sa.Float, nullable=False),
-    sa.Column("user_score", sa.Float, nullable=False),
-    sa.Column("bot_score", sa.Float, nullable=False),
-    sa.Column("points", sa.Text, nullable=False),
-    sa.Column("bot_source", sa.String(16), nullable=False),
-    sa.Column("alias", sa.String(32), nullable=False),
-    sa.Column("model_version", sa.String(64)),
-    sa.Column("predictions", sa.Text, nullable=False),
-    sa.Column("latency_ms", sa.Float),
-    sa.Column("played_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("position", sa.Integer, nullable=False),
+    sqlite_with_rowid=False,
 )
 
 sessions = sa.Table(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -15,10 +15,12 @@ from shared.events.checkpoints import ReaderCheckpoints
 from shared.events.direct import DirectWriter, Executor
 from shared.events.engine import WRITE_OPTION, WalCheckpointer, create_engine
 from shared.events.errors import ConcurrencyError
+from shared.events.payloads import Payload, decode_payload
 from shared.events.projections import apply_events, clear_projections
 from shared.events.queries import ProjectionQueries
-from shared.events.records import Event, EventType, as_utc, dumps, loads, new_event, parse_event_type
+from shared.events.records import Event, as_utc, dumps, loads, new_event
 from shared.events.schema import events, ledger, outbox
+from shared.streams import EventType
 
 REBUILD_BATCH = 2000
 _INSERT_EVENT = events.insert()  # built once: a statement per call costs more than the SQL
@@ -45,10 +47,8 @@ def _row_to_event(row: sa.Row[Any]) -> Event:
         event_id=row.event_id,
         aggregate_id=row.aggregate_id,
         seq=row.seq,
-        type=parse_event_type(row.type),
-        schema_version=row.schema_version,
         occurred_at=as_utc(row.occurred_at),
-        payload=loads(row.payload),
+        payload=decode_payload(row.type, row.schema_version, loads(row.payload)),
         position=row.position,
     )
 
@@ -120,13 +120,11 @@ class EventStore:
             raise exc
         return stored
 
-    def append_next(
-        self, aggregate_id: str, event_type: EventType, payload: Mapping[str, Any], retries: int = 5
-    ) -> Event:
+    def append_next(self, aggregate_id: str, payload: Payload, retries: int = 5) -> Event:
         """Append one event at the aggregate's next seq, retrying on a concurrent writer
         (for aggregates without a single writer, e.g. a model family's ModelTrained/AliasesChanged)."""
         for attempt in range(retries + 1):
-            event = new_event(event_type, aggregate_id, self.last_seq(aggregate_id) + 1, payload)
+            event = new_event(aggregate_id, self.last_seq(aggregate_id) + 1, payload)
             try:
                 return self.append([event])[0]
             except ConcurrencyError:
@@ -164,7 +162,7 @@ class EventStore:
 
     def iter_events(
         self,
-        types: Iterable[EventType | str] | None = None,
+        types: Iterable[EventType] | None = None,
         after_position: int = 0,
         batch_size: int = 1000,
         until_position: int | None = None,
@@ -286,5 +284,5 @@ def _event_row(event: Event) -> dict[str, Any]:
         "type": event.type.value,
         "schema_version": event.schema_version,
         "occurred_at": event.occurred_at,
-        "payload": dumps(event.payload),
+        "payload": dumps(event.payload.to_json()),
     }

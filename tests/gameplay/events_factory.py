@@ -1,14 +1,24 @@
-"""Event payloads for store tests, shaped like the ones gameplay writes (docs/architecture.md)."""
+"""Events for store tests, built through the payload classes as gameplay builds them."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from shared.events import Event, EventType, new_event
+from shared.events import (
+    BotSource,
+    Event,
+    GameFinished,
+    GameStarted,
+    RoundPlayed,
+    new_event,
+)
+from shared.features import Alias, Move, Winner
+
+MOVE_AGAINST_ROCK = {"lose": Move.PAPER, "win": Move.SCISSORS, "draw": Move.ROCK}
 
 
 def game_started(game_id: str, seq: int = 1, **overrides: Any) -> Event:
-    payload = {
+    fields: dict[str, Any] = {
         "game_id": game_id,
         "player_name": "ada",
         "session_id": "s-1",
@@ -20,49 +30,43 @@ def game_started(game_id: str, seq: int = 1, **overrides: Any) -> Event:
         "ab_enabled": False,
         **overrides,
     }
-    return new_event(EventType.GAME_STARTED, game_id, seq, payload)
+    return new_event(game_id, seq, GameStarted(**fields))
 
 
 def round_played(game_id: str, seq: int, round_no: int, result: str = "lose", score: float = 0.0) -> Event:
-    payload = {
-        "round_no": round_no,
-        "user_move": "rock",
-        "bot_move": "paper" if result == "lose" else "scissors" if result == "win" else "rock",
-        "result": result,
-        "user_delta": 1.5 if result == "win" else 0.0,
-        "bot_delta": 1.5 if result == "lose" else 0.0,
-        "user_score": score if result == "win" else 0.0,
-        "bot_score": score if result == "lose" else 0.0,
-        "points": {"rock": 1.0, "paper": 1.5, "scissors": 2.0},
-        "bot_source": "model",
-        "family": "rps_bot_xgboost",
-        "alias": "Production",
-        "model_version": "3",
-        "predictions": {
-            "Production": {
-                "model_version": "3",
-                "probabilities": {"rock": 0.5, "paper": 0.3, "scissors": 0.2},
-            }
-        },
-        "latency_ms": 1.2,
-    }
-    return new_event(EventType.ROUND_PLAYED, game_id, seq, payload)
+    """The player plays rock; `score` is the winner's score after the round (points: rock 1.0,
+    paper 1.5, scissors 2.0)."""
+    payload = RoundPlayed(
+        round_no=round_no,
+        user_move=Move.ROCK,
+        bot_move=MOVE_AGAINST_ROCK[result],
+        user_score=score if result == "win" else 0.0,
+        bot_score=score if result == "lose" else 0.0,
+        points={Move.ROCK: 1.0, Move.PAPER: 1.5, Move.SCISSORS: 2.0},
+        bot_source=BotSource.MODEL,
+        model_version="3",
+        latency_ms=1.2,
+        alias_versions={Alias.PRODUCTION: "3"},
+        predictions={"3": {Move.ROCK: 0.5, Move.PAPER: 0.3, Move.SCISSORS: 0.2}},
+    )
+    return new_event(game_id, seq, payload)
 
 
 def game_finished(game_id: str, seq: int, winner: str = "bot") -> Event:
-    payload = {
-        "winner": winner,
-        "user_score": 10.5 if winner == "user" else 0.0,
-        "bot_score": 10.5 if winner == "bot" else 0.0,
-        "rounds": seq - 2,
-        "family": "rps_bot_xgboost",
-        "alias": "Production",
-        "model_version": "3",
-    }
-    return new_event(EventType.GAME_FINISHED, game_id, seq, payload)
+    payload = GameFinished(
+        winner=Winner(winner),
+        user_score=10.5 if winner == "user" else 0.0,
+        bot_score=10.5 if winner == "bot" else 0.0,
+        rounds=seq - 2,
+        family="rps_bot_xgboost",
+        alias="Production",
+        model_version="3",
+    )
+    return new_event(game_id, seq, payload)
 
 
 def aliases_changed(family: str = "rps_bot_xgboost", action: str = "promote") -> dict[str, Any]:
+    """An AliasesChanged payload's JSON (the body of POST /internal/promotion/report)."""
     return {
         "family": family,
         "action": action,

@@ -36,9 +36,7 @@ async def _race(
 
 def _recorded_rounds(database_url: str, game_id: str) -> list[int]:
     store = EventStore.from_url(database_url)
-    rounds = [
-        e.payload["round_no"] for e in store.read_aggregate(game_id) if e.type is EventType.ROUND_PLAYED
-    ]
+    rounds = [e.payload.round_no for e in store.read_aggregate(game_id) if e.type is EventType.ROUND_PLAYED]
     store.close()
     return rounds
 

@@ -60,7 +60,7 @@ def test_an_answer_without_the_games_alias_degrades_but_keeps_the_shadows(
         store: EventStore = client.app.state.service.store
         recorded = store.read_aggregate(game["game_id"])[-1].payload
     assert last["bot_source"] == "fallback"
-    assert sorted(recorded["predictions"]) == ["shadow1", "shadow2"]
+    assert sorted(recorded.alias_versions) == ["shadow1", "shadow2"]
     assert degraded("rps_bot_xgboost", "missing_alias") - before == 1
 
 
@@ -77,7 +77,7 @@ def test_ab_alias_is_reproducible_from_the_game_id_and_kept_across_a_restart(set
                 client.post("/play", json={"game_id": game["game_id"], "user_move": "rock"})
         started = client.app.state.service.store.read_aggregate(on_b["game_id"])[0]
         assert started.type is EventType.GAME_STARTED
-        assert (started.payload["alias"], started.payload["ab_enabled"]) == ("B", True)
+        assert (started.payload.alias, started.payload.ab_enabled) == ("B", True)
 
     # Restart with A/B switched off: running games keep their alias (the stand-in versions B as "2").
     with TestClient(create_app(settings)) as client:

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from shared.events import ConcurrencyError, EventStore, EventType
+from shared.events import AliasesChanged, ConcurrencyError, EventStore, EventType
 from shared.events.engine import WalCheckpointer, create_engine
 from shared.events.schema import events as events_table
 from tests.gameplay.events_factory import aliases_changed, game_started, round_played, whole_game
@@ -88,7 +88,7 @@ def test_iter_events_filters_by_type_and_resumes_after_a_position(store: EventSt
     store.append(whole_game("g1", rounds=2))
     store.append(whole_game("g2", rounds=2))
     rounds = list(store.iter_events(types=[EventType.ROUND_PLAYED], batch_size=3))
-    assert [(e.aggregate_id, e.payload["round_no"]) for e in rounds] == [
+    assert [(e.aggregate_id, e.payload.round_no) for e in rounds] == [
         ("g1", 1),
         ("g1", 2),
         ("g2", 1),
@@ -121,7 +121,7 @@ def test_projections_follow_the_events(store: EventStore) -> None:
         7,
         "3",
     )
-    assert [r["round_no"] for r in store.queries.rounds("g1")] == list(range(1, 8))
+    assert [r.round_no for r in store.queries.rounds("g1")] == list(range(1, 8))
     session = store.queries.session("s-1")["session"]
     assert (
         session["games_started"],
@@ -143,7 +143,7 @@ def test_rebuilt_projections_equal_the_live_ones(store: EventStore) -> None:
     store.append(whole_game("g2", winner="bot", session_id="s-2", player_name="bob"))
     store.append(whole_game("t1", is_test=True))
     store.append([game_started("g3"), round_played("g3", 2, 1)])
-    store.append_next("rps_bot_xgboost", EventType.ALIASES_CHANGED, aliases_changed())
+    store.append_next("rps_bot_xgboost", AliasesChanged.from_json(aliases_changed()))
     live = store.queries.projection_snapshot()
     assert store.rebuild_projections() == store.head_position()
     assert store.queries.projection_snapshot() == live
@@ -161,9 +161,9 @@ def test_rebuild_recovers_projections_lost_or_damaged(store: EventStore) -> None
 
 
 def test_ledger_lists_aliases_changed_newest_first_with_filters(store: EventStore) -> None:
-    store.append_next("rps_bot_xgboost", EventType.ALIASES_CHANGED, aliases_changed(action="register"))
-    store.append_next("rps_bot_lightgbm", EventType.ALIASES_CHANGED, aliases_changed("rps_bot_lightgbm"))
-    store.append_next("rps_bot_xgboost", EventType.ALIASES_CHANGED, aliases_changed(action="rollback"))
+    store.append_next("rps_bot_xgboost", AliasesChanged.from_json(aliases_changed(action="register")))
+    store.append_next("rps_bot_lightgbm", AliasesChanged.from_json(aliases_changed("rps_bot_lightgbm")))
+    store.append_next("rps_bot_xgboost", AliasesChanged.from_json(aliases_changed(action="rollback")))
     assert [e.action for e in store.ledger()] == ["rollback", "promote", "register"]
     xgb = store.ledger(family="rps_bot_xgboost", limit=1)
     assert [(e.family, e.action, e.after, e.evidence["games_b"]) for e in xgb] == [

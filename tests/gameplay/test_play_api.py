@@ -13,6 +13,7 @@ from services.gameplay.settings import Settings
 from shared.events import EventStore, EventType
 from shared.features import (
     FEATURE_NAMES,
+    Alias,
     Move,
     choose_move,
     deterministic_round_points,
@@ -43,7 +44,7 @@ def test_start_game_answers_the_first_round(client: TestClient) -> None:
     assert game["round_points"] == {m.value: v for m, v in points.items()}
     assert game["session_id"] == "sess-1"
     started = events_of(client, game["game_id"])[0]
-    assert started.type is EventType.GAME_STARTED and started.payload["alias"] == "Production"
+    assert started.type is EventType.GAME_STARTED and started.payload.alias == "Production"
 
 
 def test_a_whole_game_is_played_to_the_end(client: TestClient) -> None:
@@ -87,9 +88,11 @@ def test_a_model_round_asks_for_every_alias_and_plays_the_serving_one(
         "1",
     )
     recorded = events_of(client, gid)[-1].payload
-    assert sorted(recorded["predictions"]) == ["B", "Production", "shadow1", "shadow2"]
-    assert recorded["predictions"]["shadow2"]["probabilities"] == inference.probabilities
-    assert recorded["latency_ms"] > 0
+    assert sorted(recorded.alias_versions) == ["B", "Production", "shadow1", "shadow2"]
+    version, probabilities = recorded.predictions_by_alias()[Alias.SHADOW2]
+    assert version == "4"  # the stand-in answers version i + 1 for the i-th alias
+    assert {m.value: p for m, p in probabilities.items()} == inference.probabilities
+    assert recorded.latency_ms > 0
 
 
 def test_read_game_returns_every_round_with_predictions(client: TestClient) -> None:
@@ -220,7 +223,7 @@ def test_a_retried_play_with_round_no_returns_the_same_result_once(client: TestC
         retry = client.post("/play", json={"game_id": gid, "user_move": "paper", "round_no": round_no})
         assert first.status_code == retry.status_code == 200
         assert retry.json() == first.json()
-    rounds = [e.payload["round_no"] for e in events_of(client, gid) if e.type is EventType.ROUND_PLAYED]
+    rounds = [e.payload.round_no for e in events_of(client, gid) if e.type is EventType.ROUND_PLAYED]
     assert rounds == [1, 2, 3, 4, 5]
     late = client.post("/play", json={"game_id": gid, "user_move": "paper", "round_no": 2})
     assert late.status_code == 200 and late.json()["next_round_no"] == 3

@@ -6,14 +6,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from shared.events import (
-    Event,
-    EventType,
-    game_finished_payload,
-    game_started_payload,
-    new_event,
-    round_played_payload,
-)
+from shared.events import BotSource, Event, GameFinished, GameStarted, RoundPlayed, new_event
 from shared.features import Family, Move, Winner, deterministic_round_points, score_round
 
 Predictions = Mapping[str, Mapping[str, Any]]
@@ -44,8 +37,8 @@ class GameLog:
     rounds: int = 0
 
     def start(self) -> GameLog:
-        payload = game_started_payload(
-            self.game_id,
+        payload = GameStarted(
+            game_id=self.game_id,
             player_name="p",
             session_id="s",
             policy="forrest",
@@ -55,7 +48,7 @@ class GameLog:
             is_test=self.is_test,
             ab_enabled=True,
         )
-        self.events.append(new_event(EventType.GAME_STARTED, self.game_id, 1, payload))
+        self.events.append(new_event(self.game_id, 1, payload))
         return self
 
     def round(self, user: Move, bot: Move, predictions: Predictions | None = None) -> GameLog:
@@ -63,33 +56,31 @@ class GameLog:
         points = deterministic_round_points(self.game_id, self.rounds)
         outcome = score_round(user, bot, points, self.user_score, self.bot_score)
         self.user_score, self.bot_score = outcome.user_score, outcome.bot_score
-        payload = round_played_payload(
+        payload = RoundPlayed.record(
             self.rounds,
             user,
             bot,
             points,
             outcome,
-            bot_source="model" if predictions else "opening",
-            family=self.family.value,
-            alias=self.alias,
-            model_version=self.version,
-            predictions=predictions or {},
+            bot_source=BotSource.MODEL if predictions else BotSource.OPENING,
+            model_version=None if self.version is None else str(self.version),
+            answers=predictions or {},
             latency_ms=1.0,
         )
-        self.events.append(new_event(EventType.ROUND_PLAYED, self.game_id, len(self.events) + 1, payload))
+        self.events.append(new_event(self.game_id, len(self.events) + 1, payload))
         return self
 
     def finish(self, winner: str) -> GameLog:
-        payload = game_finished_payload(
-            Winner(winner),
+        payload = GameFinished(
+            winner=Winner(winner),
             user_score=self.user_score,
             bot_score=self.bot_score,
             rounds=self.rounds,
             family=self.family.value,
             alias=self.alias,
-            model_version=self.version,
+            model_version=None if self.version is None else str(self.version),
         )
-        self.events.append(new_event(EventType.GAME_FINISHED, self.game_id, len(self.events) + 1, payload))
+        self.events.append(new_event(self.game_id, len(self.events) + 1, payload))
         return self
 
 

@@ -14,7 +14,7 @@ def test_enqueue_path_imports_no_heavy_library() -> None:
     code = (
         "import sys, redis, rq\n"
         "import services.promoter.__main__ as cli\n"
-        "assert cli.JOB_TIMEOUT_S > 0 and cli.QUEUE == 'promotion'\n"
+        "assert cli.PROMOTE_TIMEOUT_S > 0 and cli.PROMOTION_QUEUE == 'promotion'\n"
         f"print(','.join(m for m in {HEAVY!r} if m in sys.modules))\n"
     )
     done = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, check=True)

@@ -5,10 +5,10 @@ from __future__ import annotations
 from redis import Redis
 from rq import Queue, SimpleWorker
 
-from services.scheduler import defaults
 from services.scheduler.__main__ import main
 from services.scheduler.enqueue import enqueue, pending_job
 from services.scheduler.schedule import ScheduledJob, default_schedule, due
+from shared import jobs
 
 JOB = ScheduledJob(
     "t", "tests.scheduler.jobs.record", "training", every_s=10, timeout_s=60, kwargs={"value": "x"}
@@ -22,15 +22,11 @@ def test_never_run_jobs_are_due_then_wait_their_interval() -> None:
     assert due(jobs, {"train": 45, "promote": 45}, now=50) == []
 
 
-def test_default_schedule_uses_the_trainer_and_promoter_queues_and_timeouts() -> None:
-    """The scheduler copies these (it never imports the services); the owners' values are the truth."""
-    from services.promoter import defaults as promoter
-    from services.trainer import defaults as trainer
-
-    jobs = {j.name: (j.queue, j.timeout_s) for j in default_schedule(1, 1)}
-    assert jobs == {
-        "train": (trainer.QUEUE, trainer.JOB_TIMEOUT_S),
-        "promote": (promoter.QUEUE, promoter.JOB_TIMEOUT_S),
+def test_default_schedule_uses_the_shared_queues_and_timeouts() -> None:
+    scheduled = {j.name: (j.queue, j.timeout_s) for j in default_schedule(1, 1)}
+    assert scheduled == {
+        "train": (jobs.TRAINING_QUEUE, jobs.TRAIN_TIMEOUT_S),
+        "promote": (jobs.PROMOTION_QUEUE, jobs.PROMOTE_TIMEOUT_S),
     }
 
 
@@ -63,15 +59,15 @@ def test_after_the_worker_ran_it_the_next_one_is_enqueued(redis_url: str) -> Non
 
 def test_once_enqueues_promotion_on_the_promotion_queue(redis_url: str) -> None:
     assert main(["--redis-url", redis_url, "--once", "promote"]) == 0
-    job_ids = Queue(defaults.PROMOTION_QUEUE, connection=Redis.from_url(redis_url)).job_ids
+    job_ids = Queue(jobs.PROMOTION_QUEUE, connection=Redis.from_url(redis_url)).job_ids
     assert len(job_ids) == 1
-    job = Queue(defaults.PROMOTION_QUEUE, connection=Redis.from_url(redis_url)).fetch_job(job_ids[0])
-    assert job.func_name == defaults.PROMOTE_JOB
+    job = Queue(jobs.PROMOTION_QUEUE, connection=Redis.from_url(redis_url)).fetch_job(job_ids[0])
+    assert job.func_name == jobs.PROMOTE_JOB
 
 
 def test_job_paths_name_the_trainer_and_promoter_job_functions() -> None:
     """The scheduler enqueues by path (it never imports them): a rename must fail here, not at 3 a.m."""
     from rq.utils import import_attribute
 
-    for path in (defaults.TRAIN_JOB, defaults.PROMOTE_JOB):
+    for path in (jobs.TRAIN_JOB, jobs.PROMOTE_JOB):
         assert callable(import_attribute(path)), path

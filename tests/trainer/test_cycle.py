@@ -116,22 +116,22 @@ def test_full_cycles_register_every_family_and_the_cache_holds_exactly_the_alias
         events = world.store.read_aggregate(family.value)
         trained = [e for e in events if e.type is EventType.MODEL_TRAINED]
         changed = [e for e in events if e.type is EventType.ALIASES_CHANGED]
-        assert [e.payload["version"] for e in trained] == [1, 2, 3, 4]
-        assert all(e.payload["gate"]["passed"] for e in trained)
-        assert all(e.payload["duration_s"] > 0 for e in trained)  # rps_trainer_last_duration_seconds
-        assert [e.payload["action"] for e in changed] == ["register"] * 4
-        assert changed[0].payload["after"] == {a.value: 1 for a in Alias}
-        assert changed[-1].payload["before"][Alias.SHADOW2.value] == 3
-        assert changed[-1].payload["after"][Alias.SHADOW2.value] == 4
+        assert [e.payload.version for e in trained] == [1, 2, 3, 4]
+        assert all(e.payload.gate["passed"] for e in trained)
+        assert all(e.payload.duration_s > 0 for e in trained)  # rps_trainer_last_duration_seconds
+        assert [e.payload.action for e in changed] == ["register"] * 4
+        assert changed[0].payload.after == {a.value: 1 for a in Alias}
+        assert changed[-1].payload.before[Alias.SHADOW2.value] == 3
+        assert changed[-1].payload.after[Alias.SHADOW2.value] == 4
         ledger = world.store.ledger(family=family.value)
         assert len(ledger) == 4
 
-    run = world.client.get_run(trained[-1].payload["run_id"])
+    run = world.client.get_run(trained[-1].payload.run_id)
     assert run.data.tags["gate.passed"] == "true"
     assert {"holdout_accuracy", "holdout_game_win_rate", "cv_accuracy_std", "candidate_val_log_loss"} <= set(
         run.data.metrics
     )
-    assert run.data.params["contract_hash"] == trained[-1].payload["contract_hash"]
+    assert run.data.params["contract_hash"] == trained[-1].payload.contract_hash
     artifacts = {a.path for a in world.client.list_artifacts(run.info.run_id, "plots")}
     assert artifacts == {"plots/learning_curve.png", "plots/confusion_matrix.png", "plots/calibration.png"}
     model = {a.path for a in world.client.list_artifacts(run.info.run_id, "model")}
@@ -197,4 +197,4 @@ def test_a_candidate_that_fails_the_gate_is_registered_but_takes_no_alias(world:
     assert "below Production v1" in outcome.reason
     assert read_aliases(world.client, Family.MNLOGIT) == dict.fromkeys(Alias, 1)
     events = world.store.read_aggregate(Family.MNLOGIT.value)
-    assert events[-1].type is EventType.MODEL_TRAINED and events[-1].payload["gate"]["passed"] is False
+    assert events[-1].type is EventType.MODEL_TRAINED and events[-1].payload.gate["passed"] is False

@@ -13,12 +13,12 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from services.trainer.metrics import METRIC_NAMES
 from services.worker.metrics import job_metrics_registry
-from shared.events import EventStore, EventType
+from shared.events import EventStore, ModelTrained
 from shared.features import Family
 from tests.deploy.tools import REPO
 
 
-def _trained(family: Family, version: int, passed: bool, duration_s: float | None) -> dict[str, Any]:
+def _trained(family: Family, version: int, passed: bool, duration_s: float | None) -> ModelTrained:
     payload: dict[str, Any] = {
         "family": family.value,
         "version": version,
@@ -32,8 +32,8 @@ def _trained(family: Family, version: int, passed: bool, duration_s: float | Non
         "data_position": 10,
     }
     if duration_s is not None:
-        payload["duration_s"] = duration_s
-    return payload
+        payload["duration_s"] = duration_s  # absent: a ModelTrained written before the field existed
+    return ModelTrained.from_json(payload)
 
 
 def _samples(registry: CollectorRegistry) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
@@ -49,8 +49,8 @@ def test_trained_events_become_metrics_and_new_ones_are_folded_in(sqlite_url: st
     store = EventStore.from_url(sqlite_url)
     try:
         xgb, lgbm = Family.XGBOOST.value, Family.LIGHTGBM.value
-        store.append_next(xgb, EventType.MODEL_TRAINED, _trained(Family.XGBOOST, 1, True, None))
-        store.append_next(xgb, EventType.MODEL_TRAINED, _trained(Family.XGBOOST, 2, False, 12.5))
+        store.append_next(xgb, _trained(Family.XGBOOST, 1, True, None))
+        store.append_next(xgb, _trained(Family.XGBOOST, 2, False, 12.5))
         registry = job_metrics_registry(store)
         first = _samples(registry)
         assert first[("rps_trainer_models_trained_total", (("family", xgb), ("gate", "passed")))] == 1
@@ -61,8 +61,8 @@ def test_trained_events_become_metrics_and_new_ones_are_folded_in(sqlite_url: st
         assert not any(labels == (("family", lgbm),) for _, labels in first)  # never trained: no series
 
         # The same registry (the sidecar's) folds only what came after, and sees the new event.
-        store.append_next(lgbm, EventType.MODEL_TRAINED, _trained(Family.LIGHTGBM, 1, True, 3.0))
-        store.append_next(xgb, EventType.MODEL_TRAINED, _trained(Family.XGBOOST, 3, True, 7.0))
+        store.append_next(lgbm, _trained(Family.LIGHTGBM, 1, True, 3.0))
+        store.append_next(xgb, _trained(Family.XGBOOST, 3, True, 7.0))
         second = _samples(registry)
         assert second[("rps_trainer_models_trained_total", (("family", xgb), ("gate", "passed")))] == 2
         assert second[("rps_trainer_last_duration_seconds", (("family", xgb),))] == 7.0

@@ -43,9 +43,9 @@ async def read_game_features(game_id: str, service: ServiceDep) -> JSON:
     """The 50 features each recorded round was played with (shared.features, from the stored rounds)."""
     state = service.cache.get(game_id)
     rows = []
-    for i, payload in enumerate(state.rounds):
+    for i, played in enumerate(state.rounds):
         features = extract_features_stateless(
             state.user_moves[:i], state.bot_moves[:i], state.points[:i], state.points[i]
         )
-        rows.append({"round_no": payload["round_no"], "features": features.tolist()})
+        rows.append({"round_no": played.round_no, "features": features.tolist()})
     return JSON({"feature_names": list(FEATURE_NAMES), "rounds": rows})

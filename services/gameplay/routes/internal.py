@@ -8,7 +8,7 @@ from services.gameplay.deps import ServiceDep, StoreDep, require_internal_token
 from services.gameplay.responses import JSON
 from services.gameplay.schemas import PromotionRecorded, PromotionReport, PromotionRow
 from services.gameplay.views import evidence_summary
-from shared.events import EventType
+from shared.events import AliasesChanged
 from shared.features import Family
 
 router = APIRouter(prefix="/internal", tags=["internal"], dependencies=[Depends(require_internal_token)])
@@ -17,8 +17,8 @@ router = APIRouter(prefix="/internal", tags=["internal"], dependencies=[Depends(
 @router.post("/promotion/report", response_model=PromotionRecorded, responses={401: {}, 403: {}, 503: {}})
 def report_promotion(body: PromotionReport, store: StoreDep, service: ServiceDep) -> JSON:
     """Record a promotion decision as an AliasesChanged event (it lands in the ledger)."""
-    payload = body.model_dump(mode="json")
-    event = store.append_next(body.family.value, EventType.ALIASES_CHANGED, payload)
+    payload = AliasesChanged.from_json(body.model_dump(mode="json"))
+    event = store.append_next(body.family.value, payload)
     service.notify_appended()
     return JSON(
         {

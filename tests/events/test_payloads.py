@@ -1,0 +1,211 @@
+"""Typed payloads: built, stored and read through their classes; older versions upcast."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+import sqlalchemy as sa
+
+from services.gameplay.game import fold
+from shared.events import (
+    AliasAction,
+    AliasesChanged,
+    BotSource,
+    EventStore,
+    GameFinished,
+    ModelTrained,
+    Payload,
+    RoundPlayed,
+    UnknownSchemaVersionError,
+    decode_payload,
+)
+from shared.events.migrate import upgrade
+from shared.events.records import dumps, loads
+from shared.events.schema import events as events_table
+from shared.features import Alias, Move, Result, Winner, deterministic_round_points, score_round
+from tests.gameplay.events_factory import game_started, whole_game
+
+# A RoundPlayed exactly as schema_version 1 stored it (November 2026), two aliases on one version.
+V1_ROUND = {
+    "round_no": 4,
+    "user_move": "rock",
+    "bot_move": "paper",
+    "result": "lose",
+    "user_delta": 0.0,
+    "bot_delta": 1.6,
+    "user_score": 2.0,
+    "bot_score": 4.1,
+    "points": {"rock": 1.1, "paper": 1.6, "scissors": 1.5},
+    "bot_source": "model",
+    "family": "rps_bot_xgboost",
+    "alias": "Production",
+    "model_version": "3",
+    "predictions": {
+        "Production": {
+            "model_version": "3",
+            "probabilities": {"rock": 0.5123456789012345, "paper": 0.3, "scissors": 0.1876543210987655},
+            "source": "cache",
+        },
+        "B": {
+            "model_version": "3",
+            "probabilities": {"rock": 0.5123456789012345, "paper": 0.3, "scissors": 0.1876543210987655},
+            "source": "cache",
+        },
+        "shadow1": {"model_version": 2, "probabilities": {"rock": 0.2, "paper": 0.2, "scissors": 0.6}},
+        "shadow2": {
+            "model_version": None,
+            "probabilities": {"rock": 0.4, "paper": 0.3, "scissors": 0.3},
+            "source": "fallback",
+        },
+    },
+    "latency_ms": 2.345,
+}
+
+
+def model_round() -> RoundPlayed:
+    points = deterministic_round_points("g1", 4)
+    outcome = score_round(Move.ROCK, Move.PAPER, points, 0.0, 0.0)
+    answers = {
+        alias: {
+            "model_version": version,
+            "probabilities": {"rock": 0.61234, "paper": 0.2, "scissors": 0.18766},
+            "source": "cache",
+        }
+        for alias, version in (("Production", "7"), ("B", "7"), ("shadow1", "8"), ("shadow2", "9"))
+    }
+    return RoundPlayed.record(
+        4,
+        Move.ROCK,
+        Move.PAPER,
+        points,
+        outcome,
+        bot_source=BotSource.MODEL,
+        model_version="7",
+        answers=answers,
+        latency_ms=1.23456,
+    )
+
+
+def test_a_round_keeps_one_rounded_prediction_per_distinct_version() -> None:
+    played = model_round()
+    assert dict(played.alias_versions) == {
+        Alias.PRODUCTION: "7",
+        Alias.B: "7",
+        Alias.SHADOW1: "8",
+        Alias.SHADOW2: "9",
+    }
+    assert sorted(played.predictions) == ["7", "8", "9"]
+    assert played.predictions["7"] == {Move.ROCK: 0.612, Move.PAPER: 0.2, Move.SCISSORS: 0.188}
+    assert played.predictions_by_alias()[Alias.B] == ("7", played.predictions["7"])
+    assert played.latency_ms == 1.23
+    assert (played.result, played.user_delta) == (Result.LOSE, 0.0)
+    assert played.bot_delta == played.points[Move.PAPER]
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        model_round(),
+        game_started("g1").payload,
+        GameFinished(Winner.BOT, 2.0, 10.4, 9, "rps_bot_xgboost", "B", "7"),
+        ModelTrained(
+            "rps_bot_lightgbm",
+            4,
+            "run",
+            {"holdout_accuracy": 0.41},
+            {"passed": True},
+            900,
+            60,
+            30,
+            1234,
+            12.5,
+        ),
+        AliasesChanged.between(
+            "rps_bot_xgboost",
+            AliasAction.PROMOTE,
+            before={Alias.PRODUCTION: 1, Alias.B: 2},
+            after={Alias.PRODUCTION: 2, Alias.B: 1},
+            evidence={"posterior": 0.97},
+            reason="B is better",
+        ),
+    ],
+    ids=lambda p: type(p).__name__,
+)
+def test_every_payload_reads_back_equal_from_its_json(payload: Payload) -> None:
+    stored = dumps(payload.to_json())
+    assert decode_payload(payload.TYPE.value, payload.VERSION, loads(stored)) == payload
+
+
+def test_a_stored_v1_round_is_upcast_when_read(sqlite_url: str) -> None:
+    store = EventStore.from_url(sqlite_url)
+    try:
+        store.append([game_started("g1")])
+        with store.engine.begin() as conn:  # written by the code of schema_version 1
+            conn.execute(
+                events_table.insert().values(
+                    event_id="e-v1",
+                    aggregate_id="g1",
+                    seq=2,
+                    type="RoundPlayed",
+                    schema_version=1,
+                    occurred_at=datetime(2026, 11, 20, tzinfo=UTC),
+                    payload=dumps(V1_ROUND),
+                )
+            )
+        _, event = store.read_aggregate("g1")
+    finally:
+        store.close()
+    played = event.payload
+    assert isinstance(played, RoundPlayed) and event.schema_version == RoundPlayed.VERSION == 2
+    assert (played.round_no, played.user_move, played.bot_move, played.result) == (
+        4,
+        Move.ROCK,
+        Move.PAPER,
+        Result.LOSE,
+    )
+    assert (played.user_score, played.bot_score, played.bot_delta) == (2.0, 4.1, 1.6)
+    assert played.model_version == "3" and played.latency_ms == 2.345
+    # Production and B shared version 3: one prediction; inference's fallback answer is no model's.
+    assert dict(played.alias_versions) == {Alias.PRODUCTION: "3", Alias.B: "3", Alias.SHADOW1: "2"}
+    assert played.predictions["3"] == {Move.ROCK: 0.512, Move.PAPER: 0.3, Move.SCISSORS: 0.188}
+    state = fold([game_started("g1"), event])
+    assert state is not None and state.rounds == [played] and state.bot_score == 4.1
+
+
+def test_migration_points_the_rounds_of_v1_events_at_them(sqlite_url: str) -> None:
+    engine = sa.create_engine(sqlite_url)
+    upgrade(engine, "0003")
+    with engine.begin() as conn:
+        conn.execute(
+            events_table.insert().values(
+                event_id="e-v1",
+                aggregate_id="g1",
+                seq=2,
+                type="RoundPlayed",
+                schema_version=1,
+                occurred_at=datetime(2026, 11, 20, tzinfo=UTC),
+                payload=dumps(V1_ROUND),
+            )
+        )
+    upgrade(engine, "head")
+    with engine.connect() as conn:
+        assert conn.execute(sa.text("SELECT game_id, round_no, position FROM rounds")).all() == [("g1", 4, 1)]
+    engine.dispose()
+
+
+def test_a_version_without_upcaster_is_refused() -> None:
+    with pytest.raises(UnknownSchemaVersionError, match="RoundPlayed schema_version 7"):
+        decode_payload("RoundPlayed", 7, {})
+
+
+def test_projections_rebuilt_from_v1_and_v2_events_match(sqlite_url: str) -> None:
+    store = EventStore.from_url(sqlite_url)
+    try:
+        store.append(whole_game("g2", rounds=5))
+        live = store.queries.projection_snapshot()
+        assert store.rebuild_projections() == 7
+        assert store.queries.projection_snapshot() == live
+        assert [r.round_no for r in store.queries.rounds("g2")] == [1, 2, 3, 4, 5]
+    finally:
+        store.close()
