@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import sqlalchemy as sa
 
-from shared.events import CheckpointConflictError, EventStore, EventType, new_event
+from shared.events import CheckpointConflictError, EventStore, new_event
 from shared.events.checkpoints import GAP_GRACE_S
 from shared.events.schema import events as events_table
 from tests.gameplay.events_factory import game_started, whole_game
@@ -104,7 +104,7 @@ def test_the_stable_head_of_sqlite_is_its_head(sqlite_url: str) -> None:
 
 
 def _insert(conn: sa.Connection, game_id: str, occurred_at: datetime | None = None) -> int:
-    event = new_event(EventType.GAME_STARTED, game_id, 1, game_started(game_id).payload)
+    event = new_event(game_id, 1, game_started(game_id).payload)
     row = {
         "event_id": event.event_id,
         "aggregate_id": game_id,
