@@ -30,7 +30,11 @@ def create_app(settings: Settings) -> FastAPI:
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         # Runs the migrations; on SQLite a thread checkpoints the WAL, not the commits of /play.
-        store = EventStore.from_url(settings.database_url, background_checkpoint=True)
+        store = EventStore.from_url(
+            settings.database_url,
+            background_checkpoint=True,
+            busy_timeout_s=settings.store_busy_timeout_ms / 1000,
+        )
         inference = InferenceClient(settings.inference_url, settings.inference_timeout_ms)
         await inference.start()
         service = GameService(settings, store, inference)

@@ -8,7 +8,8 @@ GameplayError
 ├── BadQueryError            422
 ├── MissingTokenError        401
 ├── WrongTokenError          403
-└── NotConfiguredError       503  (INTERNAL_TOKEN unset, UI files missing)
+├── NotConfiguredError       503  (INTERNAL_TOKEN unset, UI files missing)
+└── StoreBusyError           503 + Retry-After  (the event store is locked or failing; nothing recorded)
 """
 
 from __future__ import annotations
@@ -16,6 +17,9 @@ from __future__ import annotations
 from fastapi import FastAPI, Request
 
 from services.gameplay.responses import JSON
+from shared.events import StoreUnavailableError
+
+STORE_RETRY_AFTER_S = 1  # after a store failure, /play and /start_game answer 503 at once this long
 
 
 class GameplayError(Exception):
@@ -69,10 +73,26 @@ class NotConfiguredError(GameplayError):
     status_code = 503
 
 
+class StoreBusyError(GameplayError):
+    status_code = 503
+
+    def __init__(self, retry_after_s: int) -> None:
+        self.retry_after_s = retry_after_s
+        super().__init__(
+            f"the game store is busy or unavailable: nothing was recorded, retry in {retry_after_s} s"
+        )
+
+
 async def _gameplay_error(_request: Request, exc: Exception) -> JSON:
     status = exc.status_code if isinstance(exc, GameplayError) else 500
-    return JSON({"detail": str(exc)}, status_code=status)
+    headers = {"Retry-After": str(exc.retry_after_s)} if isinstance(exc, StoreBusyError) else None
+    return JSON({"detail": str(exc)}, status_code=status, headers=headers)
+
+
+async def _store_unavailable(request: Request, _exc: Exception) -> JSON:
+    return await _gameplay_error(request, StoreBusyError(STORE_RETRY_AFTER_S))
 
 
 def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(GameplayError, _gameplay_error)
+    app.add_exception_handler(StoreUnavailableError, _store_unavailable)

@@ -31,6 +31,10 @@ PLAY_SECONDS = Histogram(
     "Time to handle one /play inside the app (inference hop and append included)",
     buckets=(0.0005, 0.001, 0.002, 0.003, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25),
 )
+STORE_UNAVAILABLE = Counter(
+    "rps_gameplay_store_unavailable_total",
+    "Times the event store was locked past the busy timeout or failing (then 503 + Retry-After for 1 s)",
+)
 APPEND_CONFLICTS = Counter(
     "rps_gameplay_append_conflicts_total", "Appends refused because another writer took the round first"
 )

@@ -5,15 +5,30 @@ from __future__ import annotations
 import time
 import uuid
 from collections import OrderedDict
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from typing import Any
 
 from services.gameplay import metrics
-from services.gameplay.errors import GameFinishedError, GameNotFoundError, RoundConflictError
+from services.gameplay.errors import (
+    STORE_RETRY_AFTER_S,
+    GameFinishedError,
+    GameNotFoundError,
+    RoundConflictError,
+    StoreBusyError,
+)
 from services.gameplay.game import BotChoice, GameState, fold, round_events
 from services.gameplay.inference import InferenceClient, InferenceUnavailableError
 from services.gameplay.settings import Settings
-from shared.events import BotSource, ConcurrencyError, EventStore, GameStarted, RoundPlayed, new_event
+from shared.events import (
+    BotSource,
+    ConcurrencyError,
+    EventStore,
+    GameStarted,
+    RoundPlayed,
+    StoreUnavailableError,
+    new_event,
+)
 from shared.features import (
     Move,
     RoundPoints,
@@ -63,15 +78,42 @@ class GameCache:
         self._games.pop(game_id, None)
 
 
+class StoreBreaker:
+    """Keeps a locked or failing store off the event loop: after a failure, the commands fail at once
+    (503 + Retry-After) for `cooldown_s` instead of each waiting out the busy timeout again."""
+
+    def __init__(self, cooldown_s: int) -> None:
+        self.cooldown_s = cooldown_s
+        self._open_until = 0.0
+
+    @contextmanager
+    def guard(self) -> Iterator[None]:
+        if time.monotonic() < self._open_until:
+            raise StoreBusyError(self.cooldown_s)
+        try:
+            yield
+        except StoreUnavailableError:
+            self._open_until = time.monotonic() + self.cooldown_s
+            metrics.STORE_UNAVAILABLE.inc()
+            raise StoreBusyError(self.cooldown_s) from None
+
+
 class GameService:
     def __init__(self, settings: Settings, store: EventStore, inference: InferenceClient) -> None:
         self.settings = settings
         self.store = store
         self.inference = inference
         self.cache = GameCache(store, settings.game_cache_size)
+        self.breaker = StoreBreaker(STORE_RETRY_AFTER_S)
         self.on_append: list[Any] = []  # callables run after every append (wake the outbox)
 
     def start_game(
+        self, player_name: str, policy_name: str, session_id: str | None, is_test: bool
+    ) -> GameState:
+        with self.breaker.guard():
+            return self._start_game(player_name, policy_name, session_id, is_test)
+
+    def _start_game(
         self, player_name: str, policy_name: str, session_id: str | None, is_test: bool
     ) -> GameState:
         policy = get_policy(policy_name)
@@ -101,7 +143,11 @@ class GameService:
             metrics.GAMES_STARTED.labels(policy.name, alias.value).inc()
         return state
 
-    async def play(
+    async def play(self, game_id: str, user_move: Move, round_no: int | None) -> dict[str, Any]:
+        with self.breaker.guard():
+            return await self._play(game_id, user_move, round_no)
+
+    async def _play(
         self, game_id: str, user_move: Move, round_no: int | None, *, refreshed: bool = False
     ) -> dict[str, Any]:
         started = time.perf_counter()
@@ -127,7 +173,7 @@ class GameService:
                 # Without a round number the move is for the current round: our copy was stale
                 # (another replica played), so play it once more on the game as stored.
                 self.cache.forget(game_id)
-                return await self.play(game_id, user_move, None, refreshed=True)
+                return await self._play(game_id, user_move, None, refreshed=True)
             return self._after_conflict(game_id, user_move, round_no, state.next_round_no)
         self._appended()
         for event in new_events:

@@ -44,6 +44,7 @@ Errors::
     EventStoreError
     ├── ConcurrencyError   the aggregate's next seq was taken first: re-read, decide again
     ├── CheckpointConflictError   another reader saved the checkpoint first: reload, fold again
+    ├── StoreUnavailableError     locked past the busy timeout, unreachable, I/O error: retry later
     ├── UnknownEventTypeError
     └── UnknownSchemaVersionError
 """
@@ -53,6 +54,7 @@ from shared.events.errors import (
     CheckpointConflictError,
     ConcurrencyError,
     EventStoreError,
+    StoreUnavailableError,
     UnknownEventTypeError,
     UnknownSchemaVersionError,
 )
@@ -93,6 +95,7 @@ __all__ = [
     "Payload",
     "ReaderCheckpoints",
     "RoundPlayed",
+    "StoreUnavailableError",
     "UnknownEventTypeError",
     "UnknownSchemaVersionError",
     "decode_payload",

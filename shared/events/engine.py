@@ -28,18 +28,19 @@ def normalize_url(url: str) -> str:
     return url
 
 
-def create_engine(url: str, *, autocheckpoint: bool = True) -> sa.Engine:
+def create_engine(
+    url: str, *, autocheckpoint: bool = True, busy_timeout_s: float = SQLITE_BUSY_TIMEOUT_S
+) -> sa.Engine:
     """`autocheckpoint=False` (SQLite): no commit copies the WAL back into the database file; run a
-    `WalCheckpointer` beside it."""
+    `WalCheckpointer` beside it. `busy_timeout_s` (SQLite): how long a writer waits for the lock
+    before the store raises StoreUnavailableError (short on a latency path: it blocks the caller)."""
     url = normalize_url(url)
     parsed = sa.make_url(url)
     if parsed.get_backend_name() != "sqlite":
         return sa.create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10)
     if parsed.database and parsed.database != ":memory:":
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-    engine = sa.create_engine(
-        url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_S, "check_same_thread": False}
-    )
+    engine = sa.create_engine(url, connect_args={"timeout": busy_timeout_s, "check_same_thread": False})
     sa.event.listen(engine, "connect", partial(_sqlite_on_connect, autocheckpoint=autocheckpoint))
     sa.event.listen(engine, "begin", _sqlite_on_begin)
     return engine

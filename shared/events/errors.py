@@ -3,6 +3,7 @@
 EventStoreError
 ├── ConcurrencyError      another writer appended to the aggregate first (seq taken or skipped)
 ├── CheckpointConflictError   another reader saved the same named checkpoint first
+├── StoreUnavailableError     the database is locked past the busy timeout, or failing: retry later
 ├── UnknownEventTypeError      a stored or submitted event type this code does not know
 └── UnknownSchemaVersionError  a stored payload version with no upcaster to the current one
 """
@@ -25,6 +26,14 @@ class ConcurrencyError(EventStoreError):
             f"aggregate {aggregate_id!r}: next seq is {expected_seq}, the append used {got_seq} "
             "(another writer got there first)"
         )
+
+
+class StoreUnavailableError(EventStoreError):
+    """The database did not answer (locked past the busy timeout, unreachable, I/O error)."""
+
+    def __init__(self, operation: str, cause: str) -> None:
+        self.operation = operation
+        super().__init__(f"event store unavailable during {operation}: {cause}")
 
 
 class UnknownEventTypeError(EventStoreError):

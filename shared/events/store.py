@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -13,8 +14,8 @@ import sqlalchemy as sa
 from shared.events import migrate
 from shared.events.checkpoints import ReaderCheckpoints
 from shared.events.direct import DirectWriter, Executor
-from shared.events.engine import WRITE_OPTION, WalCheckpointer, create_engine
-from shared.events.errors import ConcurrencyError
+from shared.events.engine import SQLITE_BUSY_TIMEOUT_S, WRITE_OPTION, WalCheckpointer, create_engine
+from shared.events.errors import ConcurrencyError, StoreUnavailableError
 from shared.events.payloads import Payload, decode_payload
 from shared.events.projections import apply_events, clear_projections
 from shared.events.queries import ProjectionQueries
@@ -69,19 +70,33 @@ class EventStore:
 
     @classmethod
     def from_url(
-        cls, url: str, *, run_migrations: bool = True, background_checkpoint: bool = False
+        cls,
+        url: str,
+        *,
+        run_migrations: bool = True,
+        background_checkpoint: bool = False,
+        busy_timeout_s: float | None = None,
     ) -> EventStore:
         """Open the store at a SQLAlchemy URL, migrating the schema to the latest version first.
 
         `background_checkpoint` (SQLite; for a long-running process that appends on a latency path):
-        a thread checkpoints the WAL instead of the commits; `close()` stops it."""
-        engine = create_engine(url, autocheckpoint=not background_checkpoint)
+        a thread checkpoints the WAL instead of the commits; `close()` stops it. `busy_timeout_s`
+        (SQLite): how long an append waits for another writer's lock before StoreUnavailableError
+        (default SQLITE_BUSY_TIMEOUT_S; the migrations always get the default)."""
+        if run_migrations:
+            with _available("migrate"):
+                migration_engine = create_engine(url)
+                migrate.upgrade(migration_engine)
+                migration_engine.dispose()
+        engine = create_engine(
+            url,
+            autocheckpoint=not background_checkpoint,
+            busy_timeout_s=SQLITE_BUSY_TIMEOUT_S if busy_timeout_s is None else busy_timeout_s,
+        )
         checkpointer = None
         if background_checkpoint and engine.dialect.name == "sqlite":
             checkpointer = WalCheckpointer(engine)
         store = cls(engine, checkpointer)
-        if run_migrations:
-            store.migrate()
         if checkpointer is not None:
             checkpointer.start()
         return store
@@ -104,7 +119,7 @@ class EventStore:
             return []
         stored: list[Event] = []
         try:
-            with self._direct.begin() as conn:
+            with _available("append"), self._direct.begin() as conn:
                 self._check_seqs(conn, new_events)
                 for event in new_events:
                     position = conn.execute(_INSERT_EVENT, _event_row(event)).inserted_position()
@@ -147,7 +162,7 @@ class EventStore:
 
     def last_seq(self, aggregate_id: str) -> int:
         """The aggregate's last seq, 0 when it has no event."""
-        with self.engine.connect() as conn:
+        with _available("read"), self.engine.connect() as conn:
             return int(conn.execute(self._max_seq, {"aggregate_id": aggregate_id}).scalar() or 0)
 
     def read_aggregate(self, aggregate_id: str, after_seq: int = 0) -> list[Event]:
@@ -157,7 +172,7 @@ class EventStore:
             .where(events.c.aggregate_id == aggregate_id, events.c.seq > after_seq)
             .order_by(events.c.seq)
         )
-        with self.engine.connect() as conn:
+        with _available("read"), self.engine.connect() as conn:
             return [_row_to_event(row) for row in conn.execute(query)]
 
     def iter_events(
@@ -177,7 +192,7 @@ class EventStore:
                 query = query.where(events.c.position <= until_position)
             if type_names is not None:
                 query = query.where(events.c.type.in_(type_names))
-            with self.engine.connect() as conn:
+            with _available("read"), self.engine.connect() as conn:
                 batch = [
                     _row_to_event(r)
                     for r in conn.execute(query.order_by(events.c.position).limit(batch_size))
@@ -189,7 +204,7 @@ class EventStore:
 
     def head_position(self) -> int:
         """The position of the last appended event (0 for an empty log)."""
-        with self.engine.connect() as conn:
+        with _available("read"), self.engine.connect() as conn:
             return int(conn.execute(sa.select(sa.func.max(events.c.position))).scalar() or 0)
 
     def ledger(
@@ -251,16 +266,16 @@ class EventStore:
             .order_by(outbox.c.position)
             .limit(limit)
         )
-        with self.engine.connect() as conn:
+        with _available("read"), self.engine.connect() as conn:
             return list(conn.execute(query))
 
     def outbox_size(self) -> int:
-        with self.engine.connect() as conn:
+        with _available("read"), self.engine.connect() as conn:
             return int(conn.execute(sa.select(sa.func.count()).select_from(outbox)).scalar() or 0)
 
     def mark_published(self, positions: Sequence[int]) -> None:
         if positions:
-            with self._writer.begin() as conn:
+            with _available("write"), self._writer.begin() as conn:
                 conn.execute(outbox.delete().where(outbox.c.position.in_(list(positions))))
 
     def requeue(self, after_position: int = 0) -> int:
@@ -274,6 +289,15 @@ class EventStore:
             if positions:
                 conn.execute(outbox.insert(), positions)
             return len(positions)
+
+
+@contextmanager
+def _available(operation: str) -> Iterator[None]:
+    """SQLAlchemy's operational errors (locked, unreachable, I/O) leave the store as StoreUnavailableError."""
+    try:
+        yield
+    except sa.exc.OperationalError as exc:
+        raise StoreUnavailableError(operation, str(exc.orig)) from exc
 
 
 def _event_row(event: Event) -> dict[str, Any]:

@@ -16,8 +16,8 @@ router = APIRouter(tags=["health"])
 
 
 @router.get("/healthz", response_model=Health)
-def healthz() -> JSON:
-    """The process answers."""
+async def healthz() -> JSON:
+    """The process answers (on the event loop itself: it must never wait for the store)."""
     return JSON({"status": "ok", "checks": {}})
 
 
