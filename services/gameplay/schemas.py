@@ -8,8 +8,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from shared.events import AliasAction
-from shared.features import FEATURE_COUNT, POLICIES, Family, Move
+from shared.features import FEATURE_COUNT, POLICIES, Move
 
 PolicyName = StrEnum("PolicyName", {p.name: p.name for p in POLICIES})  # type: ignore[misc]
 BotSource = Literal["opening", "model", "fallback"]
@@ -184,24 +183,6 @@ class PolicyView(BaseModel):
 class Health(BaseModel):
     status: str
     checks: dict[str, Any] = {}
-
-
-class PromotionReport(Request):
-    """An AliasesChanged decision (docs/architecture.md)."""
-
-    family: Family
-    action: AliasAction
-    before: dict[str, int | str | None] = {}
-    after: dict[str, int | str | None] = {}
-    reason: str = Field("", max_length=2000)
-    evidence: dict[str, Any] = {}
-
-
-class PromotionRecorded(BaseModel):
-    event_id: str
-    aggregate_id: str
-    seq: int
-    position: int
 
 
 class PromotionRow(BaseModel):

@@ -97,6 +97,35 @@ class ProjectionQueries:
                 for r in conn.execute(query)
             }
 
+    def finished_games(self, since: datetime, until: datetime) -> list[dict[str, Any]]:
+        """Finished non-test games in [since, until], oldest first (family, model_version, winner,
+        finished_at)."""
+        query: sa.Select[Any] = (
+            sa.select(games.c.family, games.c.model_version, games.c.winner, games.c.finished_at)
+            .where(
+                games.c.status == "finished",
+                games.c.is_test.is_(False),
+                games.c.finished_at >= since,
+                games.c.finished_at <= until,
+            )
+            .order_by(games.c.finished_at)
+        )
+        with self.engine.connect() as conn:
+            return [_dict(r) for r in conn.execute(query)]
+
+    def served_versions(self) -> list[tuple[str, str]]:
+        """(family, model_version) of every version that finished a non-test game, sorted."""
+        query = (
+            sa.select(games.c.family, games.c.model_version)
+            .where(
+                games.c.status == "finished", games.c.is_test.is_(False), games.c.model_version.is_not(None)
+            )
+            .distinct()
+            .order_by(games.c.family, games.c.model_version)
+        )
+        with self.engine.connect() as conn:
+            return [(r.family, str(r.model_version)) for r in conn.execute(query)]
+
     def projection_snapshot(self) -> dict[str, list[dict[str, Any]]]:
         """Every projection row, sorted: to compare live projections with rebuilt ones."""
         snapshot: dict[str, list[dict[str, Any]]] = {}

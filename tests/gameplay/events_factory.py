@@ -66,7 +66,7 @@ def game_finished(game_id: str, seq: int, winner: str = "bot") -> Event:
 
 
 def aliases_changed(family: str = "rps_bot_xgboost", action: str = "promote") -> dict[str, Any]:
-    """An AliasesChanged payload's JSON (the body of POST /internal/promotion/report)."""
+    """An AliasesChanged payload's JSON."""
     return {
         "family": family,
         "action": action,

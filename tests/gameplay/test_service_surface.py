@@ -26,8 +26,10 @@ PUBLIC = {
     ("get", "/policies"),
     ("get", "/healthz"),
     ("get", "/readyz"),
-    ("post", "/internal/promotion/report"),
     ("get", "/internal/promotion/history"),
+    ("post", "/internal/grafana/search"),
+    ("post", "/internal/grafana/query"),
+    ("post", "/internal/grafana/annotations"),
 }
 
 

@@ -1,40 +1,32 @@
-"""Internal endpoints (token): the promoter's decision reports and the promotion history."""
+"""Internal endpoints (token): the promotion history, and Grafana's JSON datasource under /internal/grafana.
+
+The ledger is written only by whoever moves aliases (the promoter and the trainer append the
+AliasesChanged event in the same step), so nothing here writes to it: a posted "report" could
+claim a move the registry never made and reset the promoter's cooldown.
+"""
 
 from __future__ import annotations
 
 from fastapi import APIRouter, Depends, Query
 
-from services.gameplay.deps import ServiceDep, StoreDep, require_internal_token
+from services.gameplay import grafana
+from services.gameplay.deps import StoreDep, require_internal_token
+from services.gameplay.errors import BadQueryError
 from services.gameplay.responses import JSON
-from services.gameplay.schemas import PromotionRecorded, PromotionReport, PromotionRow
+from services.gameplay.schemas import PromotionRow
 from services.gameplay.views import evidence_summary
-from shared.events import AliasesChanged
+from shared.events import EventStore, LedgerEntry
 from shared.features import Family
 
 router = APIRouter(prefix="/internal", tags=["internal"], dependencies=[Depends(require_internal_token)])
+ERRORS: dict[int | str, dict[str, object]] = {401: {}, 403: {}, 503: {}}
 
 
-@router.post("/promotion/report", response_model=PromotionRecorded, responses={401: {}, 403: {}, 503: {}})
-def report_promotion(body: PromotionReport, store: StoreDep, service: ServiceDep) -> JSON:
-    """Record a promotion decision as an AliasesChanged event (it lands in the ledger)."""
-    payload = AliasesChanged.from_json(body.model_dump(mode="json"))
-    event = store.append_next(body.family.value, payload)
-    service.notify_appended()
-    return JSON(
-        {
-            "event_id": event.event_id,
-            "aggregate_id": event.aggregate_id,
-            "seq": event.seq,
-            "position": event.position,
-        }
-    )
-
-
-@router.get("/promotion/history", response_model=list[PromotionRow], responses={401: {}, 403: {}, 503: {}})
+@router.get("/promotion/history", response_model=list[PromotionRow], responses=ERRORS)
 def promotion_history(
     store: StoreDep, family: Family | None = None, limit: int = Query(100, ge=1, le=1000)
 ) -> JSON:
-    """The promotion ledger, newest first, as rows for Grafana's JSON datasource."""
+    """The promotion ledger, newest first."""
     rows = [
         {
             "time": entry.occurred_at.isoformat(),
@@ -51,3 +43,59 @@ def promotion_history(
         for entry in store.ledger(family=None if family is None else family.value, limit=limit)
     ]
     return JSON(rows)
+
+
+def _ledger_in(store: EventStore, time_range: grafana.TimeRange) -> list[LedgerEntry]:
+    return [e for e in store.ledger(since=time_range.from_) if e.occurred_at <= time_range.to]
+
+
+@router.get("/grafana/", responses=ERRORS)
+def grafana_health() -> JSON:
+    """The datasource's "Save & test": 200 when gameplay answers and the token is right."""
+    return JSON({"status": "ok"})
+
+
+@router.post("/grafana/search", response_model=list[str], responses=ERRORS)
+def grafana_search(body: grafana.SearchRequest, store: StoreDep) -> JSON:
+    """The targets a panel can query (tables, then per-version series), filtered by `target`."""
+    return JSON(grafana.targets(store.queries.served_versions(), body.target))
+
+
+@router.post("/grafana/metrics", responses=ERRORS)
+def grafana_metrics(body: grafana.SearchRequest, store: StoreDep) -> JSON:
+    """/search in the shape the plugin's 0.6 line asks for (`label`, `value`, `payloads`)."""
+    names = grafana.targets(store.queries.served_versions(), body.target)
+    return JSON([{"label": name, "value": name, "payloads": []} for name in names])
+
+
+@router.post(
+    "/grafana/query", response_model=list[grafana.TimeSerie | grafana.Table], responses={**ERRORS, 422: {}}
+)
+def grafana_query(body: grafana.QueryRequest, store: StoreDep) -> JSON:
+    """Each target as a time series or a table, over the panel's time range."""
+    answers: list[grafana.TimeSerie | grafana.Table] = []
+    games = None
+    for target in body.targets:
+        if target.target == grafana.LEDGER:
+            answers.append(grafana.ledger_table(_ledger_in(store, body.range)))
+        elif target.target == grafana.ANNOTATIONS:
+            query = str(target.payload.get("query", ""))
+            answers.append(grafana.annotations_table(_ledger_in(store, body.range), query))
+        else:
+            if games is None:
+                games = store.queries.finished_games(body.range.from_, body.range.to)
+            try:
+                answers.append(grafana.version_series(target.target, games, body))
+            except grafana.UnknownTargetError:
+                raise BadQueryError(
+                    f"unknown target {target.target!r}: use {grafana.LEDGER!r}, {grafana.ANNOTATIONS!r}, "
+                    f"or '<{grafana.WIN_RATE}|{grafana.GAMES}>:<family>:<version>' (see /search)"
+                ) from None
+    return JSON([a.model_dump(mode="json") for a in answers])
+
+
+@router.post("/grafana/annotations", response_model=list[grafana.AnnotationEvent], responses=ERRORS)
+def grafana_annotations(body: grafana.AnnotationRequest, store: StoreDep) -> JSON:
+    """Promotions and rollbacks (or the actions and families named in the annotation's query)."""
+    events = grafana.annotation_events(_ledger_in(store, body.range), body.annotation)
+    return JSON([e.model_dump(mode="json") for e in events])
