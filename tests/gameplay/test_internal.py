@@ -174,4 +174,5 @@ def test_the_shipped_dashboard_queries_are_answered(client: TestClient) -> None:
     assert [e["tags"][1] for e in events] == ["rollback", "promote"]
     new_protocol = {"range": _range(), "targets": [track["target"]]}
     (table,) = client.post("/internal/grafana/query", json=new_protocol, headers=BEARER).json()
-    assert [c["text"] for c in table["columns"]] == ["time", "title", "text", "tags"] and len(table["rows"]) == 2
+    assert [c["text"] for c in table["columns"]] == ["time", "title", "text", "tags"]
+    assert len(table["rows"]) == 2
