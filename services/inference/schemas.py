@@ -18,7 +18,7 @@ from shared.features import FEATURE_COUNT, Alias, Family
 
 FLOAT32_MAX = float(np.finfo(np.float32).max)
 
-Feature = Annotated[float, Field(ge=-FLOAT32_MAX, le=FLOAT32_MAX, allow_inf_nan=False)]
+Feature = Annotated[float, Field(strict=True, ge=-FLOAT32_MAX, le=FLOAT32_MAX, allow_inf_nan=False)]
 Features = Annotated[
     list[Feature],
     Field(
@@ -28,6 +28,14 @@ Features = Annotated[
     ),
 ]
 GameId = Annotated[str, Field(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9_.:-]+$")]
+
+
+def _not_null(schema: dict[str, Any]) -> None:
+    """A field that may be absent but not null: null (and its null default) left out of the schema."""
+    schema.pop("default", None)
+    options = [option for option in schema.pop("anyOf", []) if option.get("type") != "null"]
+    if len(options) == 1:
+        schema.update(options[0])
 
 
 class _FeatureRow(BaseModel):
@@ -48,16 +56,32 @@ class _FeatureRow(BaseModel):
 
 
 class PredictRequest(_FeatureRow):
-    model_config = ConfigDict(extra="forbid")
+    # Exactly one of alias and game_id, said in the schema too (neither may be null).
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "oneOf": [
+                {"required": ["alias"], "not": {"required": ["game_id"]}},
+                {"required": ["game_id"], "not": {"required": ["alias"]}},
+            ]
+        },
+    )
 
     family: Family
-    alias: Alias | None = Field(default=None, description="give exactly one of alias or game_id")
-    game_id: GameId | None = Field(default=None, description="the alias fixed for this game by gameplay")
+    alias: Alias | None = Field(
+        default=None, description="give alias or game_id", json_schema_extra=_not_null
+    )
+    game_id: GameId | None = Field(
+        default=None,
+        description="the game whose alias (fixed by gameplay at its start) answers",
+        json_schema_extra=_not_null,
+    )
 
     @model_validator(mode="after")
     def _alias_or_game(self) -> PredictRequest:
-        if (self.alias is None) == (self.game_id is None):
-            raise ValueError("give exactly one of alias or game_id")
+        given = {"alias", "game_id"} & self.model_fields_set
+        if len(given) != 1 or getattr(self, given.pop()) is None:
+            raise ValueError("give exactly one of alias or game_id (not null)")
         return self
 
 

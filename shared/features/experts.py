@@ -100,7 +100,8 @@ _CODE_COLUMNS = -np.repeat(_DIGIT_WEIGHTS, 3) * np.tile(np.arange(3, 0, -1), MOV
 def lag_codes(x: FloatArray) -> IntArray:
     """Each row's six move lags as one code in [0, 4^6); a missing (NaN) value counts as no move."""
     lags = np.nan_to_num(x[:, : 3 * MOVE_LAGS], nan=0.0)
-    return np.rint(lags @ _CODE_COLUMNS + _ALL_ABSENT).astype(np.int64)
+    # Clipped: a row outside the contract (one-hots not 0/1, an API caller's) must still index the tables.
+    return np.clip(np.rint(lags @ _CODE_COLUMNS + _ALL_ABSENT), 0, LAG_CODES - 1).astype(np.int64)
 
 
 def inverse_step(x: FloatArray) -> FloatArray:

@@ -6,6 +6,7 @@ import json
 import math
 from pathlib import Path
 
+import numpy as np
 import pytest
 from fastapi import FastAPI, HTTPException
 
@@ -178,3 +179,14 @@ def test_game_id_with_gameplay_down_is_a_503(cache_dir: Path, serve) -> None:
         )
     assert response.status_code == 503
     assert "cannot resolve game 'g'" in response.json()["detail"]
+
+
+def test_features_far_outside_the_contract_s_domain_still_get_an_answer(server: LiveServer) -> None:
+    """Schema-valid but nonsensical rows (one-hots of ±3e38) must not crash any family's model."""
+    rng = np.random.default_rng(5)
+    rows = [rng.choice([-3.4e38, -1e16, 0.0, 1e-45, 0.5, 1e16, 3.4e38], size=50).tolist() for _ in range(20)]
+    with server.client() as client:
+        for family in FAMILIES:
+            for row in rows:
+                response = client.post("/predict/batch", json={"family": family.value, "features": row})
+                assert response.status_code == 200, (family, row, response.text)

@@ -17,13 +17,18 @@ from services.inference.schemas import (
 
 router = APIRouter(tags=["predict"])
 
+BODY_ERRORS: dict[int | str, dict[str, object]] = {
+    400: {"model": Problem, "description": "the body cannot be parsed (not UTF-8 text)"},
+    422: {"model": Problem, "description": "the request does not match the schema"},
+}
+
 
 @router.post(
     "/predict",
     response_model=PredictResponse,
     responses={
+        **BODY_ERRORS,
         404: {"model": Problem, "description": "gameplay does not know the game_id"},
-        422: {"model": Problem, "description": "the request does not match the schema"},
         503: {"model": Problem, "description": "gameplay could not resolve the game_id"},
     },
 )
@@ -44,7 +49,7 @@ async def predict(body: PredictRequest, services: ServicesDep) -> Response:
 @router.post(
     "/predict/batch",
     response_model=BatchPredictResponse,
-    responses={422: {"model": Problem, "description": "the request does not match the schema"}},
+    responses=BODY_ERRORS,
 )
 async def predict_batch(body: BatchPredictRequest, services: ServicesDep) -> Response:
     answers = services.predictor.predict_batch(services.store.current, body.family, body.row, body.aliases)
