@@ -17,6 +17,7 @@ import numpy as np
 import numpy.typing as npt
 
 from shared.features import MOVES, Family, choose_move
+from shared.features.drift import brier_score, expected_calibration_error
 from shared.features.features import BOT_TO_WIN, CURRENT_POINTS, USER_TO_WIN
 from shared.features.scoring import TARGET_POINTS
 from shared.models import log_loss
@@ -26,6 +27,7 @@ IntArray = npt.NDArray[np.int64]
 
 CHANCE_ACCURACY = 1.0 / 3.0
 CHANCE_LOG_LOSS = float(np.log(3.0))
+CHANCE_BRIER = 2.0 / 3.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,6 +45,8 @@ class Scores:
     game_win_rate: float
     rows: int
     games: int
+    brier_score: float = float("nan")  # the live drift gauges' reference (shared.features.drift)
+    ece: float = float("nan")
 
     def as_metrics(self, prefix: str) -> dict[str, float]:
         return {
@@ -50,6 +54,8 @@ class Scores:
             f"{prefix}_log_loss": self.log_loss,
             f"{prefix}_round_win_rate": self.round_win_rate,
             f"{prefix}_game_win_rate": self.game_win_rate,
+            f"{prefix}_brier_score": self.brier_score,
+            f"{prefix}_ece": self.ece,
         }
 
 
@@ -98,6 +104,8 @@ def score(
         game_win_rate=replay.game_win_rate,
         rows=len(labels),
         games=replay.games,
+        brier_score=brier_score(proba, labels) if len(labels) else CHANCE_BRIER,
+        ece=expected_calibration_error(proba, labels) if len(labels) else 0.0,
     )
 
 

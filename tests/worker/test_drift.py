@@ -1,0 +1,135 @@
+"""The drift gauges folded from a real event store: per family and alias, incremental, restartable."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+
+import pytest
+from prometheus_client import CollectorRegistry
+
+from services.worker.drift import CHECKPOINT, DriftCollector
+from services.worker.metrics import job_metrics_registry
+from shared.events import (
+    BotSource,
+    Event,
+    EventStore,
+    GameFinished,
+    GameStarted,
+    ModelTrained,
+    RoundPlayed,
+    new_event,
+)
+from shared.features import MOVES, Alias, Move, Winner
+from shared.features.drift import brier_score
+
+FAMILY = "rps_bot_mnlogit"
+POINTS = {Move.ROCK: 1.0, Move.PAPER: 1.5, Move.SCISSORS: 2.0}
+SURE_ROCK = {Move.ROCK: 0.8, Move.PAPER: 0.1, Move.SCISSORS: 0.1}
+UNSURE = {Move.ROCK: 0.4, Move.PAPER: 0.3, Move.SCISSORS: 0.3}
+
+
+def game(game_id: str, moves: list[Move], alias: str = "Production", is_test: bool = False) -> list[Event]:
+    """A game whose player plays `moves`; rounds 1-3 are openings, then Production (v1) serves,
+    the 4th model round by fallback, and shadow1 (v2) predicts beside it."""
+    started = GameStarted(game_id, "ada", "s", "logan", FAMILY, alias, "razor", is_test, False)
+    events = [new_event(game_id, 1, started)]
+    for n, move in enumerate(moves, start=1):
+        source = BotSource.OPENING if n <= 3 else BotSource.FALLBACK if n == 7 else BotSource.MODEL
+        served = source is BotSource.MODEL
+        payload = RoundPlayed(
+            round_no=n,
+            user_move=move,
+            bot_move=Move.PAPER,
+            user_score=0.0,
+            bot_score=0.0,
+            points=POINTS,
+            bot_source=source,
+            model_version="1" if served else None,
+            latency_ms=1.0,
+            alias_versions={Alias.PRODUCTION: "1", Alias.SHADOW1: "2"} if served else {},
+            predictions={"1": SURE_ROCK, "2": UNSURE} if served else {},
+        )
+        events.append(new_event(game_id, n + 1, payload))
+    finished = GameFinished(Winner.BOT, 0.0, 10.0, len(moves), FAMILY, alias, "1")
+    events.append(new_event(game_id, len(moves) + 2, finished))
+    return events
+
+
+def trained(version: int, brier: float, ece: float) -> ModelTrained:
+    metrics = {"holdout_accuracy": 0.5, "holdout_brier_score": brier, "holdout_ece": ece}
+    return ModelTrained(FAMILY, version, "run", metrics, {"passed": True}, 300, 30, 7, 0, 1.0)
+
+
+def samples(collector: DriftCollector) -> dict[tuple[str, str], float]:
+    return {
+        (metric.name, sample.labels["alias"]): sample.value
+        for metric in collector.collect()
+        for sample in metric.samples
+    }
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Iterable[EventStore]:
+    store = EventStore.from_url(f"sqlite:///{tmp_path / 'rps.db'}")
+    yield store
+    store.close()
+
+
+def test_gauges_per_alias_from_the_rounds_and_the_versions_holdout(store: EventStore) -> None:
+    store.append_next(FAMILY, trained(1, brier=0.30, ece=0.05))
+    rocks = [Move.ROCK] * 8
+    store.append(game("g1", rocks))
+    store.append(game("g2", rocks, is_test=True))  # left out
+    got = samples(DriftCollector(store))
+    # model rounds 4..8: Production predicted in 4 of them (round 7 fell back), shadow1 beside it
+    assert got[("rps_drift_calibration_rounds", "Production")] == 4
+    assert got[("rps_drift_brier_score", "Production")] == pytest.approx(
+        brier_score([[0.8, 0.1, 0.1]] * 4, [0] * 4)
+    )
+    assert got[("rps_drift_brier_score", "shadow1")] == pytest.approx(brier_score([[0.4, 0.3, 0.3]], [0]))
+    assert got[("rps_drift_expected_calibration_error", "Production")] == pytest.approx(0.2)
+    assert got[("rps_drift_holdout_brier_score", "Production")] == 0.30  # version 1's
+    assert ("rps_drift_holdout_brier_score", "shadow1") not in got  # version 2 never trained here
+    assert got[("rps_drift_player_rounds", "Production")] == 5
+    assert got[("rps_drift_fallback_share", "Production")] == pytest.approx(1 / 5)
+    assert got[("rps_drift_move_entropy_bits", "Production")] == 0.0  # always rock
+    assert got[("rps_drift_conditional_move_entropy_bits", "Production")] == 0.0
+    assert ("rps_drift_player_rounds", "shadow1") not in got  # shadows serve no games
+
+
+def test_each_scrape_reads_only_new_events_and_a_restart_resumes_from_the_checkpoint(
+    store: EventStore,
+) -> None:
+    read: list[int] = []
+    collector = DriftCollector(store)
+    original = collector.read_events
+
+    def counted(after: int, until: int) -> Iterable[Event]:
+        events = list(original(after, until))
+        read.append(len(events))
+        return events
+
+    collector.read_events = counted
+    cycle = [Move.ROCK, Move.PAPER, Move.SCISSORS] * 3
+    store.append(game("g1", cycle))
+    samples(collector)
+    samples(collector)  # nothing new: nothing read
+    store.append(game("g2", cycle))
+    got = samples(collector)
+    assert read == [11, 11]
+    assert store.checkpoints.load(CHECKPOINT).position == store.head_position()
+    # a cycling player: every move equally often, yet each fully given the previous one
+    assert got[("rps_drift_move_entropy_bits", "Production")] == pytest.approx(1.585, abs=0.01)
+    assert got[("rps_drift_conditional_move_entropy_bits", "Production")] == 0.0
+
+    restarted = DriftCollector(store)
+    restarted.read_events = lambda after, until: pytest.fail("a restart re-read the log")
+    assert samples(restarted) == got
+
+
+def test_the_worker_serves_the_drift_gauges(store: EventStore) -> None:
+    store.append(game("g1", [MOVES[i % 3] for i in range(9)]))
+    registry: CollectorRegistry = job_metrics_registry(store)
+    value = registry.get_sample_value("rps_drift_player_rounds", {"family": FAMILY, "alias": "Production"})
+    assert value == 6
