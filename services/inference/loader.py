@@ -43,7 +43,7 @@ class _Refused:
 _Outcome = _Loaded | _Refused
 
 
-class RegistryUnreachableError(Exception):
+class _RegistryUnreachableError(Exception):
     """The registry failed once in this load: the other aliases skip it instead of waiting again."""
 
 
@@ -179,12 +179,12 @@ class _LoadRun:
         if registry is None or not registry.available():
             return None
         if self._registry_error is not None:
-            raise RegistryUnreachableError(self._registry_error)
+            raise _RegistryUnreachableError(self._registry_error)
         try:
             found = registry.resolve(family, alias)
         except Exception as exc:
             self._registry_error = f"unreachable: {exc}"
-            raise RegistryUnreachableError(self._registry_error) from None
+            raise _RegistryUnreachableError(self._registry_error) from None
         if found is None:
             return None
         version, source = found
