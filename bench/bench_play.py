@@ -320,7 +320,7 @@ def run() -> str:
         return "## /play (gameplay)\n\nNot run: redis-server is not installed (`make services`).\n"
     with tempfile.TemporaryDirectory(prefix="bench-play-") as tmpdir:
         tmp = Path(tmpdir)
-        redis_port, play_port, bare_port = free_port(), free_port(), free_port()
+        redis_port, play_port, bare_port, relay_port = free_port(), free_port(), free_port(), free_port()
         redis_args = ["redis-server", "--port", str(redis_port), "--save", "", "--appendonly", "no"]
         with process(redis_args), inference_server(tmp) as (inference_url, inference_note):
             env = {
@@ -357,8 +357,14 @@ def run() -> str:
                 "--log-level",
                 "warning",
             ]
+            relay_args = [PYTHON, "-m", "services.relay", "--host", "127.0.0.1", "--port", str(relay_port)]
             play_url, bare_url = f"http://127.0.0.1:{play_port}", f"http://127.0.0.1:{bare_port}"
-            with process(play_args, env, tmp / "gameplay.log"), process(bare_args):
+            relay_url = f"http://127.0.0.1:{relay_port}"
+            with (
+                process(play_args, env, tmp / "gameplay.log"),
+                process(bare_args),
+                process(relay_args, env, tmp / "relay.log"),
+            ):
                 wait_for_http(f"{play_url}/healthz")
                 wait_for_http(f"{bare_url}/docs")
                 results = {
@@ -368,8 +374,8 @@ def run() -> str:
                     ("play", CLIENTS): measure(play_url, False, CLIENTS),
                 }
                 counters = scrape(play_url, "rps_gameplay_")
-                time.sleep(1.5)  # let the outbox drain
-                pending = scrape(play_url, "rps_gameplay_outbox_pending")
+                time.sleep(1.5)  # let the relay drain the outbox
+                pending = scrape(relay_url, "rps_relay_lag_events")
             import redis
 
             stream_len = redis.Redis(port=redis_port).xlen("rps:events")

@@ -1,4 +1,4 @@
-"""`python -m services.gameplay serve | migrate | rebuild-projections | publish-outbox`."""
+"""`python -m services.gameplay serve | migrate | rebuild-projections`."""
 
 from __future__ import annotations
 
@@ -44,20 +44,6 @@ def _rebuild(_args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-def _publish(args: argparse.Namespace, settings: Settings) -> int:
-    import redis
-
-    from shared.events import EventStore, publish_pending_sync
-
-    store = EventStore.from_url(settings.database_url)
-    if args.requeue_after is not None:
-        print(f"requeued {store.requeue(args.requeue_after)} events")
-    sent = publish_pending_sync(store, redis.Redis.from_url(settings.redis_url))
-    print(f"published {sent} events to the stream")
-    store.close()
-    return 0
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m services.gameplay", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -72,15 +58,6 @@ def main(argv: list[str] | None = None) -> int:
     commands.add_parser(
         "rebuild-projections", help="recreate every projection from the event log"
     ).set_defaults(run=_rebuild)
-    publish = commands.add_parser("publish-outbox", help="publish pending events to the Redis stream now")
-    publish.add_argument(
-        "--requeue-after",
-        type=int,
-        default=None,
-        metavar="POSITION",
-        help="first re-send every event after POSITION",
-    )
-    publish.set_defaults(run=_publish)
     args = parser.parse_args(argv)
     return int(args.run(args, Settings()))
 

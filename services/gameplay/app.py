@@ -1,8 +1,10 @@
-"""The gameplay app factory: `create_app(settings)` wires the store, inference client and outbox."""
+"""The gameplay app factory: `create_app(settings)` wires the store and the inference client.
+
+Appends write outbox rows; the relay process (`python -m services.relay`) publishes them.
+"""
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import gc
 from collections.abc import AsyncIterator
@@ -10,16 +12,14 @@ from collections.abc import AsyncIterator
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from services.gameplay import metrics
 from services.gameplay.errors import install_error_handlers
 from services.gameplay.http_metrics import HttpMetrics
 from services.gameplay.inference import InferenceClient
 from services.gameplay.routes import games, health, internal, stats, ui
 from services.gameplay.service import GameService
 from services.gameplay.settings import Settings
-from shared.events import EventStore, OutboxPublisher
+from shared.events import EventStore
 
-SHUTDOWN_WAIT_S = 2.0
 DESCRIPTION = (
     "Rock-paper-scissors against ML bots. Every round is an event in the log; "
     "/internal/* needs `Authorization: Bearer <INTERNAL_TOKEN>`."
@@ -37,28 +37,13 @@ def create_app(settings: Settings) -> FastAPI:
         )
         inference = InferenceClient(settings.inference_url, settings.inference_timeout_ms)
         await inference.start()
-        service = GameService(settings, store, inference)
-        publisher = OutboxPublisher(
-            store,
-            settings.redis_url,
-            on_published=metrics.OUTBOX_PUBLISHED.inc,
-            on_error=lambda _exc: metrics.OUTBOX_ERRORS.inc(),
-            interval_s=settings.outbox_interval_ms / 1000,
-        )
-        service.on_append.append(publisher.notify)
-        app.state.service = service
-        app.state.publisher = publisher
-        task = asyncio.create_task(publisher.run(), name="outbox-publisher")
+        app.state.service = GameService(settings, store, inference)
         # Start-up objects never die: keep them out of the collector, whose full passes set the p99.
         gc.collect()
         gc.freeze()
         try:
             yield
         finally:
-            task.cancel()
-            # Bounded: nothing is lost if the publisher is cut short (its events stay in the outbox).
-            await asyncio.wait({task}, timeout=SHUTDOWN_WAIT_S)
-            await publisher.close()
             await inference.close()
             store.close()
             gc.unfreeze()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from prometheus_client import Counter, Gauge, Histogram
+from prometheus_client import Counter, Histogram
 
 # Games flagged is_test are counted only here: every other game, round and degraded-round
 # counter is production analytics (DESIGN §5). Latency and HTTP metrics include them.
@@ -38,9 +38,6 @@ STORE_UNAVAILABLE = Counter(
 APPEND_CONFLICTS = Counter(
     "rps_gameplay_append_conflicts_total", "Appends refused because another writer took the round first"
 )
-OUTBOX_PUBLISHED = Counter("rps_gameplay_outbox_published_total", "Events published to the rps:events stream")
-OUTBOX_ERRORS = Counter("rps_gameplay_outbox_errors_total", "Failed attempts to publish to Redis")
-OUTBOX_PENDING = Gauge("rps_gameplay_outbox_pending", "Events appended but not yet on the Redis stream")
 HTTP_REQUESTS = Counter(
     "rps_gameplay_http_requests_total",
     "HTTP requests answered, by route template, method and status class (2xx, 4xx, 5xx...)",

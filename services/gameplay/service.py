@@ -105,7 +105,6 @@ class GameService:
         self.inference = inference
         self.cache = GameCache(store, settings.game_cache_size)
         self.breaker = StoreBreaker(STORE_RETRY_AFTER_S)
-        self.on_append: list[Any] = []  # callables run after every append (wake the outbox)
 
     def start_game(
         self, player_name: str, policy_name: str, session_id: str | None, is_test: bool
@@ -132,7 +131,6 @@ class GameService:
         )
         event = new_event(game_id, 1, payload)
         self.store.append([event])
-        self._appended()
         state = fold([event])
         assert state is not None
         self.cache.put(state)
@@ -175,7 +173,6 @@ class GameService:
                 self.cache.forget(game_id)
                 return await self._play(game_id, user_move, None, refreshed=True)
             return self._after_conflict(game_id, user_move, round_no, state.next_round_no)
-        self._appended()
         for event in new_events:
             state.apply(event)
         payload = state.rounds[-1]
@@ -250,14 +247,6 @@ class GameService:
         move = choose_move(probabilities, points, state.user_score, state.bot_score)
         version = serving.get("model_version")
         return BotChoice(move, BotSource.MODEL, None if version is None else str(version), answer.by_alias)
-
-    def notify_appended(self) -> None:
-        """Events were appended outside the game commands (e.g. a promotion report)."""
-        self._appended()
-
-    def _appended(self) -> None:
-        for callback in self.on_append:
-            callback()
 
 
 def upcoming_points(state: GameState, round_no: int) -> RoundPoints:

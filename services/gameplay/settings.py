@@ -15,7 +15,6 @@ class Settings(EventStoreSettings):
     ab_split: float = Field(0.5, ge=0.0, le=1.0)
     max_body_bytes: int = Field(16_384, ge=256)
     game_cache_size: int = Field(10_000, ge=0)
-    outbox_interval_ms: float = Field(50.0, gt=0, le=5_000)  # events go to the stream in batches this often
     # An append waits this long for another writer's lock, on the event loop: then 503 + Retry-After.
     store_busy_timeout_ms: float = Field(50.0, gt=0, le=10_000)
     static_dir: Path = Path(__file__).resolve().parent / "static"  # the Lite UI's files

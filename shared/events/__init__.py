@@ -27,10 +27,10 @@ Games with `GameStarted.is_test` are not training material. `append` writes the 
 projections (games, rounds, sessions, players = leaderboard, ledger) and outbox rows in one
 transaction; `rebuild_projections()` recreates the projections from the log alone.
 
-The Redis stream `STREAM` (shared.events.outbox); a reader de-duplicates by `event_id`::
+The Redis stream `STREAM`: `python -m services.relay` publishes the outbox (shared.events.relay,
+shared.events.outbox) in position order, at least once; a reader de-duplicates by `event_id`::
 
-    OutboxPublisher(store, redis_url).run()        # in order, at least once
-    publish_pending_sync(store, redis.Redis.from_url(url))   # the same, once, synchronously
+    Relay(store, Lease(redis.Redis.from_url(url), holder="relay-1")).run(stop)   # one holds the lease
 
 Incremental readers keep their state and position together (shared.events.checkpoints)::
 
@@ -58,7 +58,7 @@ from shared.events.errors import (
     UnknownEventTypeError,
     UnknownSchemaVersionError,
 )
-from shared.events.outbox import OutboxPublisher, publish_pending_sync
+from shared.events.outbox import Lease
 from shared.events.payloads import (
     AliasAction,
     AliasesChanged,
@@ -89,9 +89,9 @@ __all__ = [
     "EventType",
     "GameFinished",
     "GameStarted",
+    "Lease",
     "LedgerEntry",
     "ModelTrained",
-    "OutboxPublisher",
     "Payload",
     "ReaderCheckpoints",
     "RoundPlayed",
@@ -100,5 +100,4 @@ __all__ = [
     "UnknownSchemaVersionError",
     "decode_payload",
     "new_event",
-    "publish_pending_sync",
 ]

@@ -269,6 +269,19 @@ class EventStore:
         with _available("read"), self.engine.connect() as conn:
             return list(conn.execute(query))
 
+    def outbox_lag(self) -> tuple[int, datetime | None]:
+        """(events waiting in the outbox, when the oldest of them was appended)."""
+        oldest = (
+            sa.select(events.c.occurred_at)
+            .where(events.c.position == sa.select(sa.func.min(outbox.c.position)).scalar_subquery())
+            .scalar_subquery()
+        )
+        with _available("read"), self.engine.connect() as conn:
+            row = conn.execute(
+                sa.select(sa.func.count().label("n"), oldest.label("at")).select_from(outbox)
+            ).one()
+        return int(row.n), None if row.at is None else as_utc(row.at)
+
     def outbox_size(self) -> int:
         with _available("read"), self.engine.connect() as conn:
             return int(conn.execute(sa.select(sa.func.count()).select_from(outbox)).scalar() or 0)

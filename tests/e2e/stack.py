@@ -35,7 +35,7 @@ class LocalStack:
     def __init__(self, workdir: Path, redis_url: str) -> None:
         self.workdir = workdir
         self.redis_url = redis_url
-        self.gameplay_port, self.inference_port = free_port(), free_port()
+        self.gameplay_port, self.inference_port, self.relay_port = free_port(), free_port(), free_port()
         self.token = secrets.token_urlsafe(16)
         self.processes: dict[str, subprocess.Popen[bytes]] = {}
         self.logs: dict[str, IO[bytes]] = {}
@@ -74,11 +74,13 @@ class LocalStack:
         self.processes[name] = process
         return process
 
-    def start(self, services: tuple[str, ...] = ("inference", "gameplay")) -> None:
-        """Start the services (inference first: gameplay asks it for every model round)."""
-        ports = {"inference": self.inference_port, "gameplay": self.gameplay_port}
+    def start(self, services: tuple[str, ...] = ("inference", "gameplay", "relay")) -> None:
+        """Start the services (inference first: gameplay asks it for every model round; the relay
+        publishes the outbox to the Redis stream)."""
+        ports = {"inference": self.inference_port, "gameplay": self.gameplay_port, "relay": self.relay_port}
         for name in services:
-            command = ["-m", f"services.{name}", "serve", "--host", "127.0.0.1", "--port", str(ports[name])]
+            serve = [] if name == "relay" else ["serve"]
+            command = ["-m", f"services.{name}", *serve, "--host", "127.0.0.1", "--port", str(ports[name])]
             self._spawn(name, [sys.executable, *command])
         for name in services:
             self._wait_healthy(name, f"http://127.0.0.1:{ports[name]}")

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-import sqlalchemy as sa
-from fastapi import APIRouter, Request
+from datetime import UTC, datetime
+
+from fastapi import APIRouter
 from fastapi.responses import Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
-from services.gameplay import metrics
 from services.gameplay.deps import StoreDep
 from services.gameplay.responses import JSON
 from services.gameplay.schemas import Health
+from shared.events import StoreUnavailableError
+from shared.events.relay import READY_WITHIN_S
 
 router = APIRouter(tags=["health"])
 
@@ -22,24 +24,24 @@ async def healthz() -> JSON:
 
 
 @router.get("/readyz", response_model=Health, responses={503: {"model": Health}})
-def readyz(request: Request, store: StoreDep) -> JSON:
-    """Ready when the event store answers; Redis and inference only degrade the game, so they are
-    reported but never make the service unready."""
+def readyz(store: StoreDep) -> JSON:
+    """Ready when the event store answers. The relay (events to the Redis stream) and inference only
+    degrade the game, so they are reported but never make the service unready."""
     checks: dict[str, object] = {}
     try:
-        with store.engine.connect() as conn:
-            conn.execute(sa.text("SELECT 1"))
-        checks["database"] = "ok"
-        checks["outbox_pending"] = store.outbox_size()
-    except sa.exc.SQLAlchemyError as exc:
-        checks["database"] = f"error: {exc.__class__.__name__}"
+        pending, oldest = store.outbox_lag()
+    except StoreUnavailableError as exc:
+        checks["database"] = f"error: {exc}"
         return JSON({"status": "unavailable", "checks": checks}, status_code=503)
-    publisher = request.app.state.publisher
-    checks["redis"] = "ok" if publisher.connected else "unreachable (events wait in the outbox)"
+    checks["database"] = "ok"
+    checks["outbox_pending"] = pending
+    age = 0.0 if oldest is None else (datetime.now(UTC) - oldest).total_seconds()
+    checks["relay"] = (
+        "ok" if age <= READY_WITHIN_S else f"relay down: events wait in the outbox ({age:.0f} s)"
+    )
     return JSON({"status": "ok", "checks": checks})
 
 
 @router.get("/metrics", response_class=Response)
-def prometheus_metrics(store: StoreDep) -> Response:
-    metrics.OUTBOX_PENDING.set(store.outbox_size())
+def prometheus_metrics() -> Response:
     return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
