@@ -29,7 +29,7 @@ def _child(workdir: Path) -> None:
     from services.trainer.cycle import Edges, Options, run_training
     from services.trainer.synthetic import append_games, games_for_rounds
     from shared.events import EventStore
-    from shared.registry import open_client
+    from shared.registry import ReloadResult, open_client
     from shared.serving_cache import LocalDirectoryCache
 
     store = EventStore.from_url(f"sqlite:///{workdir / 'rps.db'}")
@@ -44,7 +44,7 @@ def _child(workdir: Path) -> None:
         store=store,
         client=open_client(f"sqlite:///{workdir / 'mlflow.db'}"),
         cache=LocalDirectoryCache(workdir / "serving-cache"),
-        reload=lambda: "skipped (benchmark)",
+        reload=lambda: ReloadResult(False, "skipped (benchmark)"),
         artifacts_dir=workdir / "mlartifacts",
     )
     started = time.perf_counter()

@@ -14,7 +14,7 @@ from services.promoter.apply import Edges, apply_decision, recover, registry_ali
 from services.promoter.decision import DEFAULT_RULE, Decision, Rule, decide, plan_rollback
 from services.promoter.evidence import Evidence
 from services.promoter.ledger import FamilyHistory, alias_map_json
-from services.promoter.source import load_changes, load_evidence, record_decision
+from services.promoter.source import load_changes, load_evidence
 from shared.events import EventStore, EventStoreError
 from shared.features import FAMILIES, Family
 from shared.registry import RegistryError
@@ -71,7 +71,7 @@ def _family_cycle(
 ) -> FamilyOutcome:
     outcome = FamilyOutcome(family)
     history = FamilyHistory.of(load_changes(store, family))
-    outcome.repaired = recover(edges, family, history)
+    outcome.repaired = recover(store, edges, family)
     aliases = registry_aliases(edges.client, family)
     if all(v is None for v in aliases.values()):
         return outcome  # nothing registered yet: no decision, no ledger entry
@@ -82,7 +82,7 @@ def _family_cycle(
         for alias, version in aliases.items()
         if version is not None
     }
-    outcome.position = apply_decision(lambda d: record_decision(store, d), edges, decision)
+    outcome.position = apply_decision(store, edges, decision)
     return outcome
 
 
@@ -106,8 +106,8 @@ def run_rollback(store: EventStore, edges: Edges, family: Family) -> FamilyOutco
     """Restore the previous Production of `family` (RollbackImpossibleError when there is none)."""
     changes = load_changes(store, family)
     outcome = FamilyOutcome(family)
-    outcome.repaired = recover(edges, family, FamilyHistory.of(changes))
+    outcome.repaired = recover(store, edges, family)
     decision = plan_rollback(family, registry_aliases(edges.client, family), changes)
     outcome.decision = decision
-    outcome.position = apply_decision(lambda d: record_decision(store, d), edges, decision)
+    outcome.position = apply_decision(store, edges, decision)
     return outcome

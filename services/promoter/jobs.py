@@ -28,9 +28,7 @@ def open_edges(settings: Settings) -> Edges:
         directory=settings.serving_cache_dir, endpoint_url=settings.s3_endpoint_url, bucket=settings.s3_bucket
     )
     token = settings.internal_token_value
-    return Edges(
-        client=client, cache=cache, reload=lambda: reload_inference(settings.inference_url, token).ok
-    )
+    return Edges(client=client, cache=cache, reload=lambda: reload_inference(settings.inference_url, token))
 
 
 def _families(family: str | None) -> tuple[Family, ...]:

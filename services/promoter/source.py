@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from services.promoter.apply import as_move
 from services.promoter.decision import Decision
 from services.promoter.evidence import Evidence, collect_evidence
-from services.promoter.ledger import AliasChange, change_from_row, change_payload
+from services.promoter.ledger import AliasChange, change_from_row
 from shared.events import GAME_EVENT_TYPES, EventStore
 from shared.features import Family
+from shared.registry import record_move
 
 
 def load_evidence(store: EventStore) -> Evidence:
@@ -30,7 +32,5 @@ def load_changes(store: EventStore, family: Family) -> list[AliasChange]:
 
 
 def record_decision(store: EventStore, decision: Decision) -> int:
-    """Append the decision as an `AliasesChanged` event (the ledger entry); returns its position."""
-    payload = change_payload(decision.as_entry())
-    event = store.append_next(decision.family.value, payload)
-    return int(event.position or 0)
+    """Step 1 of the protocol alone: the decision's ledger entry; returns its position."""
+    return record_move(store, as_move(decision))

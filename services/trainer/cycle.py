@@ -1,9 +1,11 @@
 """One training run over the families: the event store, MLflow and the serving cache wired together.
 
-Order, so a run that crashes leaves the aliases as they were: (1) train and score every family,
-(2) log and register every candidate (no alias yet), (3) move the aliases of every family at
-the end (undone if a move fails), (4) append ModelTrained / AliasesChanged, (5) sync the serving
-cache and ask inference to reload (both best effort: inference also reloads from the event).
+Order: (1) train and score every family, (2) log and register every candidate (no alias yet),
+(3) place them through shared.registry's alias-move protocol: for each family its `ModelTrained`
+and its ledger entry in one transaction (a placement in shadow2, or a refusal that moves nothing),
+then the MLflow aliases, then one cache sync and one inference reload. A crash before (3) leaves
+every alias as it was; a crash inside (3) is finished by the next `recover()` (this run's
+start, or the promoter's next cycle), which moves MLflow to what the ledger says.
 """
 
 from __future__ import annotations
@@ -20,22 +22,34 @@ from typing import Any
 from mlflow import MlflowClient
 
 from services.trainer import defaults
-from services.trainer import events as payloads
 from services.trainer.dataset import TrainingData, load_training_data
-from services.trainer.evaluation import score
-from services.trainer.gate import GateVerdict, ProductionScores, offline_gate
+from services.trainer.evaluation import replay_policy
+from services.trainer.events import placement
+from services.trainer.gate import GateVerdict, Incumbent, offline_gate
 from services.trainer.pipeline import FITS_PER_FAMILY, FamilyResult, Progress, train_family
+from services.trainer.splits import BoolArray
 from services.trainer.tracking import ensure_experiment, log_training_run
 from shared.events import EventStore, ModelTrained
 from shared.features import Alias, Family
 from shared.models import ArtifactError, load_artifact, params_for
-from shared.registry import download_version, read_aliases, register_version, set_aliases, sync_serving_cache
+from shared.registry import (
+    AliasMove,
+    RegistryEdges,
+    ReloadResult,
+    apply_moves,
+    download_version,
+    read_aliases,
+    recover,
+    register_version,
+    registry_aliases,
+)
 from shared.serving_cache import ServingCache
 from shared.settings import METRICS_WINDOW_DAYS
 
 log = logging.getLogger(__name__)
 
-# Test seam: called with a stage name ("trained", "registered", "before_aliases") and the family.
+# Test seam: called with a stage name ("registered", "before_aliases", then the protocol's steps
+# "ledger", "registry", "cache") and the family (None for a stage of every family).
 Hook = Callable[[str, Family | None], None]
 
 
@@ -46,7 +60,7 @@ class Edges:
     store: EventStore
     client: MlflowClient
     cache: ServingCache
-    reload: Callable[[], str]  # asks inference to reload; returns a status line, never raises
+    reload: Callable[[], ReloadResult]  # asks inference to reload; never raises
     experiment: str = defaults.EXPERIMENT
     artifacts_dir: Path | None = None  # local MLflow store: where run artifacts go
 
@@ -58,6 +72,7 @@ class Options:
     min_rows: int = defaults.MIN_TOTAL_ROWS
     min_new_rows: int = defaults.MIN_NEW_ROWS
     gate_margin: float = defaults.GATE_MARGIN
+    gate_min_rows: int = defaults.GATE_MIN_ROWS
     force: bool = False  # train even without enough new rows (still needs min_rows)
     params: Mapping[Family, Mapping[str, Any]] = field(default_factory=dict)
     now: datetime | None = None
@@ -135,20 +150,82 @@ def skip_reason(data: TrainingData, new_rows: int, options: Options) -> str | No
     return None
 
 
-def production_scores(
-    client: MlflowClient, family: Family, version: int, result: FamilyResult, data: TrainingData
-) -> ProductionScores:
-    """Current Production on the same holdout rows the candidate's recipe was scored on."""
-    mask = result.split.holdout
+def trained_positions(store: EventStore, family: Family) -> dict[int, int]:
+    """The log position each version's training data was read up to, from its ModelTrained event."""
+    return {
+        e.payload.version: e.payload.data_position
+        for e in store.read_aggregate(family.value)
+        if isinstance(e.payload, ModelTrained)
+    }
+
+
+def _data_position(
+    client: MlflowClient, family: Family, version: int, recorded: Mapping[int, int]
+) -> int | None:
+    """From the event log, else the version's MLflow run (param `data_position`); None if neither has it."""
+    if version in recorded:
+        return recorded[version]
+    run_id = client.get_model_version(family.value, str(version)).run_id
+    value = client.get_run(run_id).data.params.get("data_position") if run_id else None
+    return None if value is None else int(value)
+
+
+def _replay_incumbent(
+    client: MlflowClient,
+    family: Family,
+    aliases: tuple[Alias, ...],
+    version: int,
+    data: TrainingData,
+    rows: BoolArray,
+) -> Incumbent:
+    """One incumbent's policy replayed on `rows` (an incumbent that cannot be loaded is not comparable)."""
     dataset = data.dataset
-    with tempfile.TemporaryDirectory(prefix="rps-production-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="rps-incumbent-") as tmp:
         try:
             model = load_artifact(download_version(client, family, version, Path(tmp)))
         except ArtifactError as exc:
-            return ProductionScores(version, None, str(exc))
-        proba = model.predict_proba(dataset.features[mask])
-    scores = score(proba, dataset.features[mask], dataset.labels[mask], dataset.game_index[mask], family)
-    return ProductionScores(version, scores)
+            return Incumbent(aliases, version, None, note=str(exc))
+        proba = model.predict_proba(dataset.features[rows])
+    labels = dataset.labels[rows]
+    replay = replay_policy(proba, dataset.features[rows], labels, dataset.game_index[rows])
+    return Incumbent(aliases, version, replay.values, float((proba.argmax(axis=1) == labels).mean()))
+
+
+def gate_candidate(
+    edges: Edges, family: Family, result: FamilyResult, data: TrainingData, options: Options
+) -> GateVerdict:
+    """Compare the candidate's recipe with today's Production and B on the holdout rows none of them
+    trained on (gate.py's docstring), and judge it."""
+    current = read_aliases(edges.client, family)
+    serving: dict[int, tuple[Alias, ...]] = {}
+    for alias in (Alias.PRODUCTION, Alias.B):
+        if alias in current:
+            serving[current[alias]] = (*serving.get(current[alias], ()), alias)
+    recorded = trained_positions(edges.store, family)
+    positions = {v: _data_position(edges.client, family, v, recorded) for v in serving}
+    known = [p for p in positions.values() if p is not None]
+    unseen_after = max(known) if known else None
+    holdout = result.split.holdout
+    rows = holdout & (data.row_positions > (unseen_after if unseen_after is not None else data.head_position))
+    incumbents = [
+        _replay_incumbent(edges.client, family, aliases, version, data, rows)
+        if positions[version] is not None
+        else Incumbent(aliases, version, None, note="the log position its training data ended at is unknown")
+        for version, aliases in serving.items()
+    ]
+    proba = result.holdout_proba[rows[holdout]]
+    labels = data.dataset.labels[rows]
+    replay = replay_policy(proba, data.dataset.features[rows], labels, data.dataset.game_index[rows])
+    accuracy = float((proba.argmax(axis=1) == labels).mean()) if len(labels) else 0.0
+    return offline_gate(
+        result.holdout,
+        replay.values,
+        accuracy,
+        incumbents,
+        options.gate_margin,
+        options.gate_min_rows,
+        unseen_after,
+    )
 
 
 def _train_and_register(
@@ -157,12 +234,7 @@ def _train_and_register(
     started = time.perf_counter()
     params = params_for(family, options.params.get(family))
     result = train_family(family, data.dataset, params, progress=progress)
-    current = read_aliases(edges.client, family)
-    production = current.get(Alias.PRODUCTION)
-    prod_scores = (
-        None if production is None else production_scores(edges.client, family, production, result, data)
-    )
-    verdict = offline_gate(result.holdout, prod_scores, options.gate_margin)
+    verdict = gate_candidate(edges, family, result, data, options)
     log.info("%s gate %s: %s", family.value, "passed" if verdict.passed else "failed", verdict.reason)
     run = edges.client.create_run(experiment_id, run_name=f"{family.value}-{data.window_end:%Y%m%d-%H%M%S}")
     run_id = run.info.run_id
@@ -170,6 +242,7 @@ def _train_and_register(
         extra = {
             "window_days": options.window_days,
             "gate_margin": options.gate_margin,
+            "gate_min_rows": options.gate_min_rows,
             "force": options.force,
         }
         log_training_run(edges.client, run_id, result, data, verdict, extra)
@@ -182,25 +255,6 @@ def _train_and_register(
         raise
     edges.client.set_terminated(run_id, "FINISHED")
     return _Registered(result, version, run_id, verdict, time.perf_counter() - started)
-
-
-def _move_aliases(
-    client: MlflowClient, plans: Mapping[Family, tuple[dict[Alias, int], dict[Alias, int]]]
-) -> None:
-    """Set every planned alias; if one family's move fails, put the families already moved back."""
-    done: list[Family] = []
-    try:
-        for family, (_before, plan) in plans.items():
-            set_aliases(client, family, plan)
-            done.append(family)
-    except BaseException:
-        for family in done:
-            before, plan = plans[family]
-            try:
-                set_aliases(client, family, {alias: before.get(alias) for alias in plan})
-            except Exception:  # keep the first error; this one is logged
-                log.exception("could not restore the aliases of %s", family.value)
-        raise
 
 
 def run_training(
@@ -228,6 +282,11 @@ def run_training(
     if not todo:
         return report
 
+    registry = RegistryEdges(
+        edges.client, edges.cache, edges.reload, crash=lambda step: stage(step.value, None)
+    )
+    for family in todo:
+        recover(edges.store, registry, family)  # gate and plan on the ledger's state, not a half-made change
     experiment_id = ensure_experiment(edges.client, edges.experiment, edges.artifacts_dir)
     registered: list[_Registered] = []
     for family in todo:
@@ -236,58 +295,37 @@ def run_training(
         registered.append(item)
 
     stage("before_aliases", None)
-    plans: dict[Family, tuple[dict[Alias, int], dict[Alias, int]]] = {}
-    for item in registered:
-        before = read_aliases(edges.client, item.result.family)
-        plan = payloads.plan_aliases(before, item.version, item.verdict.passed)
-        if plan is not None:
-            plans[item.result.family] = (before, plan)
-    _move_aliases(edges.client, plans)
-
+    moves: list[AliasMove] = []
     for item in registered:
         family = item.result.family
-        metrics = item.result.metrics()
-        edges.store.append_next(
-            family.value,
-            ModelTrained(
-                family=family.value,
-                version=item.version,
-                run_id=item.run_id,
-                metrics=metrics,
-                gate=item.verdict.to_json(),
-                rows=data.rows,
-                games=data.games,
-                window_days=options.window_days,
-                data_position=data.head_position,
-                duration_s=item.duration_s,
-            ),
-        )
-        outcome = FamilyOutcome(
-            family,
-            "trained",
-            item.verdict.reason,
+        before = registry_aliases(edges.client, family)
+        trained = ModelTrained(
+            family=family.value,
             version=item.version,
             run_id=item.run_id,
+            metrics=item.result.metrics(),
             gate=item.verdict.to_json(),
-            metrics=metrics,
+            rows=data.rows,
+            games=data.games,
+            window_days=options.window_days,
+            data_position=data.head_position,
+            duration_s=item.duration_s,
         )
-        if family in plans:
-            before, plan = plans[family]
-            after = {**before, **plan}
-            edges.store.append_next(
-                family.value,
-                payloads.aliases_registered(family, before, after, item.verdict, item.version),
+        move = placement(family, before, item.version, item.verdict, trained)
+        moves.append(move)
+        report.outcomes.append(
+            FamilyOutcome(
+                family,
+                "trained",
+                item.verdict.reason,
+                version=item.version,
+                run_id=item.run_id,
+                gate=item.verdict.to_json(),
+                aliases_before={a.value: v for a, v in move.before.items() if v is not None},
+                aliases_after={a.value: v for a, v in move.after.items() if v is not None},
+                metrics=item.result.metrics(),
             )
-            outcome.aliases_before = {a.value: v for a, v in before.items()}
-            outcome.aliases_after = {a.value: v for a, v in after.items()}
-        report.outcomes.append(outcome)
-
-    try:
-        sync = sync_serving_cache(edges.cache, edges.client, clean=True)
-        report.cache_sync = f"uploaded {len(sync.uploaded)}, removed {len(sync.removed_models)} models"
-    except Exception as exc:  # aliases are already right in the registry: inference can fall back to it
-        log.exception("serving-cache sync failed")
-        report.cache_sync = f"failed: {exc}"
-    if plans:
-        report.reload = edges.reload()
+        )
+    applied = apply_moves(edges.store, registry, moves)
+    report.cache_sync, report.reload = applied.cache, applied.reload
     return report

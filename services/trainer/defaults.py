@@ -14,5 +14,6 @@ CV_FOLDS = 3  # step 3
 CV_EARLY_STOP_FRACTION = 0.15  # step 3: games of each fold's training part used for early stopping
 SPLIT_SEED = 20261126
 
-GATE_MARGIN = 0.02  # a candidate may be at most this much holdout accuracy below Production
+GATE_MARGIN = 0.0  # points per round a candidate may be worse than Production or B beyond noise (gate.py)
+GATE_MIN_ROWS = 30  # unseen holdout rows a comparison with Production and B needs; fewer: refused
 CALIBRATION_BINS = 10

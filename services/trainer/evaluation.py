@@ -1,12 +1,13 @@
-"""Holdout metrics: accuracy, log loss, and the win rate the family's policy would have had.
+"""Holdout metrics: accuracy, log loss, the policy's score per round and the win rate it would have had.
 
-Replay (game win rate): for every holdout row the policy (shared.features.choose_move) picks a
-bot move from the model's probabilities, the row's recorded round values and the recorded scores
-before the round. The bot wins that round if its move beats the recorded player move (it scores
-that move's points), loses it if the player's move beats it (the player scores their move's
-points), else it is a draw. Per game, the bot wins the replayed game if its replayed points
-exceed the player's over the game's model rounds; the game win rate is the share of holdout
-games won. The round win rate is the share of rounds won.
+Replay: for every holdout row the policy (shared.features.choose_move) picks a bot move from the
+model's probabilities, the row's recorded round values and the recorded scores before the round,
+and `shared.features.replayed_value` scores it against the recorded player move: the stake the bot
+wins (its move's points, plus the game's value when that takes it to 10) if its move beats the
+player's, minus the player's stake if the player's move beats it, 0 on a draw. The score per round
+is the mean of these values (what the policy maximises in expectation). Per game, the bot wins the
+replayed game if its replayed points exceed the player's over the game's model rounds; the game win
+rate is the share of holdout games won. The round win rate is the share of rounds won.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from shared.features import MOVES, Family, choose_move
+from shared.features import MOVES, Family, choose_move, round_value
 from shared.features.drift import brier_score, expected_calibration_error
 from shared.features.features import BOT_TO_WIN, CURRENT_POINTS, USER_TO_WIN
 from shared.features.scoring import TARGET_POINTS
@@ -32,9 +33,14 @@ CHANCE_BRIER = 2.0 / 3.0
 
 @dataclass(frozen=True, slots=True)
 class Replay:
+    values: FloatArray  # per row: the policy's replayed round value (module docstring)
     round_win_rate: float
     game_win_rate: float
     games: int
+
+    @property
+    def score_per_round(self) -> float:
+        return float(self.values.mean()) if len(self.values) else 0.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,11 +53,13 @@ class Scores:
     games: int
     brier_score: float = float("nan")  # the live drift gauges' reference (shared.features.drift)
     ece: float = float("nan")
+    score_per_round: float = 0.0
 
     def as_metrics(self, prefix: str) -> dict[str, float]:
         return {
             f"{prefix}_accuracy": self.accuracy,
             f"{prefix}_log_loss": self.log_loss,
+            f"{prefix}_score_per_round": self.score_per_round,
             f"{prefix}_round_win_rate": self.round_win_rate,
             f"{prefix}_game_win_rate": self.game_win_rate,
             f"{prefix}_brier_score": self.brier_score,
@@ -63,28 +71,29 @@ def replay_policy(proba: FloatArray, features: FloatArray, labels: IntArray, gam
     """The rounds and games the policy would have won on recorded rounds (see the module docstring)."""
     n = len(labels)
     if n == 0:
-        return Replay(0.0, 0.0, 0)
+        return Replay(np.zeros(0), 0.0, 0.0, 0)
     bot_gain = np.zeros(n)
     user_gain = np.zeros(n)
-    won = np.zeros(n, dtype=bool)
+    value = np.zeros(n)
     for i in range(n):
-        values = features[i, CURRENT_POINTS : CURRENT_POINTS + 3]
-        points = {m: float(values[j]) for j, m in enumerate(MOVES)}
+        row_points = features[i, CURRENT_POINTS : CURRENT_POINTS + 3]
+        points = {m: float(row_points[j]) for j, m in enumerate(MOVES)}
         user_score = TARGET_POINTS - float(features[i, USER_TO_WIN])
         bot_score = TARGET_POINTS - float(features[i, BOT_TO_WIN])
         probabilities = {m: float(proba[i, j]) for j, m in enumerate(MOVES)}
-        bot = MOVES.index(choose_move(probabilities, points, user_score, bot_score))
-        user = int(labels[i])
-        if (bot - user) % 3 == 1:  # move i beats move i - 1
-            won[i] = True
-            bot_gain[i] = values[bot]
-        elif (user - bot) % 3 == 1:
-            user_gain[i] = values[user]
+        bot = choose_move(probabilities, points, user_score, bot_score)
+        user = MOVES[int(labels[i])]
+        value[i] = round_value(bot, user, points, user_score, bot_score)
+        if value[i] > 0:
+            bot_gain[i] = points[bot]
+        elif value[i] < 0:
+            user_gain[i] = points[user]
     games, inverse = np.unique(game_index, return_inverse=True)
     bot_points = np.bincount(inverse, weights=bot_gain, minlength=games.size)
     user_points = np.bincount(inverse, weights=user_gain, minlength=games.size)
     return Replay(
-        round_win_rate=float(won.mean()),
+        values=value,
+        round_win_rate=float((value > 0).mean()),
         game_win_rate=float((bot_points > user_points).mean()),
         games=int(games.size),
     )
@@ -106,6 +115,7 @@ def score(
         games=replay.games,
         brier_score=brier_score(proba, labels) if len(labels) else CHANCE_BRIER,
         ece=expected_calibration_error(proba, labels) if len(labels) else 0.0,
+        score_per_round=replay.score_per_round,
     )
 
 

@@ -1,34 +1,13 @@
-"""The trainer's alias plan and the reason its AliasesChanged entries give (payloads: shared.events)."""
+"""The trainer's ledger entry for a new version: its placement (or refusal) as an alias move."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 
 from services.trainer.gate import GateVerdict
-from shared.events import AliasAction, AliasesChanged
+from shared.events import AliasAction, ModelTrained
 from shared.features import Alias, Family
-
-
-def aliases_registered(
-    family: Family,
-    before: Mapping[Alias, int],
-    after: Mapping[Alias, int],
-    verdict: GateVerdict,
-    version: int,
-) -> AliasesChanged:
-    reason = (
-        f"first version v{version} of {family.value} fills every alias"
-        if not before
-        else f"v{version} passed the offline gate and enters as shadow2"
-    )
-    return AliasesChanged.between(
-        family.value,
-        AliasAction.REGISTER,
-        before=before,
-        after=after,
-        evidence={"version": version, "gate": verdict.to_json()},
-        reason=reason,
-    )
+from shared.registry import AliasMove
 
 
 def plan_aliases(current: Mapping[Alias, int], version: int, passed: bool) -> dict[Alias, int] | None:
@@ -39,3 +18,31 @@ def plan_aliases(current: Mapping[Alias, int], version: int, passed: bool) -> di
     if not current:
         return dict.fromkeys(Alias, version)
     return {Alias.SHADOW2: version}
+
+
+def placement(
+    family: Family,
+    before: Mapping[Alias, int | None],
+    version: int,
+    verdict: GateVerdict,
+    model_trained: ModelTrained,
+) -> AliasMove:
+    """The `register` entry of a new version, recorded with its `ModelTrained`: it takes its aliases,
+    or (refused by the gate) it moves none and the entry says why, with the gate's figures."""
+    current = {alias: v for alias, v in before.items() if v is not None}
+    plan = plan_aliases(current, version, verdict.passed)
+    if plan is None:
+        reason = f"v{version} registered without an alias: the offline gate refused it: {verdict.reason}"
+    elif not current:
+        reason = f"first version v{version} of {family.value} fills every alias"
+    else:
+        reason = f"v{version} passed the offline gate and enters as shadow2"
+    return AliasMove(
+        family,
+        AliasAction.REGISTER,
+        before=dict(before),
+        after={**before, **(plan or {})},
+        reason=reason,
+        evidence={"version": version, "gate": verdict.to_json()},
+        preceding=(model_trained,),
+    )

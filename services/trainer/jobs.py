@@ -32,7 +32,7 @@ def open_edges(settings: Settings, store: EventStore) -> Edges:
             endpoint_url=settings.s3_endpoint_url,
             bucket=settings.s3_bucket,
         ),
-        reload=lambda: reload_inference(settings.inference_url, token).status,
+        reload=lambda: reload_inference(settings.inference_url, token),
         experiment=settings.mlflow_experiment,
         artifacts_dir=Path(settings.mlflow_artifacts_dir) if local else None,
     )

@@ -82,10 +82,12 @@ def log_training_run(
         "gate_passed": float(verdict.passed),
         **{f"seconds_{k}": v for k, v in result.seconds.items()},
     }
-    if verdict.production_accuracy is not None:
-        metrics["production_holdout_accuracy"] = verdict.production_accuracy
-    if verdict.production_game_win_rate is not None:
-        metrics["production_holdout_game_win_rate"] = verdict.production_game_win_rate
+    metrics["gate_compared_rows"] = float(verdict.compared_rows)
+    for c in verdict.comparisons:
+        if c.incumbent_score is not None and c.difference is not None:
+            for alias in c.aliases:
+                metrics[f"gate_{alias}_score_per_round"] = c.incumbent_score
+                metrics[f"gate_{alias}_difference"] = c.difference
     client.log_batch(
         run_id,
         params=[Param(k, str(v)) for k, v in params.items()],

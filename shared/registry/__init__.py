@@ -9,6 +9,12 @@
     sync_serving_cache(cache, client, clean=True)     # models first, markers last, then clean
     reload_inference(inference_url, token)            # ReloadResult(ok, status); never raises
 
+Every alias change goes through one protocol (moves.py): ledger entry, MLflow, cache sync, reload:
+
+    edges = RegistryEdges(client, cache, reload=lambda: reload_inference(url, token))
+    apply_move(store, edges, AliasMove(family, AliasAction.PROMOTE, before, after, reason, evidence))
+    recover(store, edges, family)    # a change cut short: MLflow to the ledger, the cache to MLflow
+
 A registered version's source is the run's `model` artifact path; the version carries the
 tag `contract_hash`.
 """
@@ -26,21 +32,47 @@ from shared.registry.client import (
     version_exists,
 )
 from shared.registry.errors import RegistryError, VersionNotFoundError
+from shared.registry.moves import (
+    AliasMap,
+    AliasMove,
+    MoveReport,
+    RegistryEdges,
+    Step,
+    apply_move,
+    apply_moves,
+    cache_aliases,
+    ledger_aliases,
+    record_move,
+    recover,
+    registry_aliases,
+)
 from shared.registry.reload import ReloadResult, reload_inference
 from shared.registry.sync import SyncReport, sync_serving_cache
 
 __all__ = [
     "CONTRACT_TAG",
     "MODEL_ARTIFACT_PATH",
+    "AliasMap",
+    "AliasMove",
+    "MoveReport",
+    "RegistryEdges",
     "RegistryError",
     "ReloadResult",
+    "Step",
     "SyncReport",
     "VersionNotFoundError",
+    "apply_move",
+    "apply_moves",
+    "cache_aliases",
     "download_version",
     "ensure_registered_model",
+    "ledger_aliases",
     "open_client",
     "read_aliases",
+    "record_move",
+    "recover",
     "register_version",
+    "registry_aliases",
     "reload_inference",
     "set_aliases",
     "sync_serving_cache",

@@ -17,7 +17,7 @@ from services.promoter.apply import Edges
 from shared.events import EventStore
 from shared.features import Alias, Family
 from shared.models import XY, fit_family, params_for
-from shared.registry import open_client, register_version, set_aliases, sync_serving_cache
+from shared.registry import ReloadResult, open_client, register_version, set_aliases, sync_serving_cache
 from shared.serving_cache import LocalDirectoryCache, S3Cache, ServingCache
 
 FAMILY = Family.MNLOGIT
@@ -30,9 +30,9 @@ class ReloadCalls:
     def __init__(self) -> None:
         self.calls = 0
 
-    def __call__(self) -> bool:
+    def __call__(self) -> ReloadResult:
         self.calls += 1
-        return True
+        return ReloadResult(True, "ok")
 
 
 @pytest.fixture

@@ -11,6 +11,7 @@ from services.promoter.ledger import Action, FamilyHistory
 from services.promoter.source import load_changes, load_evidence, record_decision
 from shared.events import EventStore
 from shared.features import MOVES, Alias, beater_of
+from shared.registry import Step
 from shared.serving_cache import ServingCache
 from tests.promoter.builders import GameLog, finished_game, prediction
 from tests.promoter.conftest import FAMILY, ReloadCalls
@@ -20,8 +21,9 @@ class SimulatedCrashError(Exception):
     """Stands for the worker dying between the MLflow change and the cache sync."""
 
 
-def crash() -> None:
-    raise SimulatedCrashError
+def crash(step: Step) -> None:
+    if step is Step.REGISTRY:
+        raise SimulatedCrashError
 
 
 def play(store: EventStore, version: int, alias: str, wins: int, losses: int, tag: str) -> None:
@@ -77,7 +79,7 @@ def test_a_crash_between_mlflow_and_the_cache_is_recovered_on_the_next_cycle(
 ) -> None:
     v1, v2 = deployed[Alias.PRODUCTION], deployed[Alias.B]
     b_clearly_better(store, v1, v2)
-    crashing = Edges(client=mlflow_client, cache=cache, reload=reload_calls, after_registry=crash)
+    crashing = Edges(client=mlflow_client, cache=cache, reload=reload_calls, crash=crash)
     try:
         run_cycle(store, crashing, [FAMILY])
         raise AssertionError("the injected crash did not happen")

@@ -12,10 +12,18 @@ from mlflow import MlflowClient
 
 from services.trainer.cycle import Edges, Options, run_training
 from services.trainer.synthetic import append_games, generate_games
-from shared.events import EventStore, EventType
+from shared.events import AliasAction, EventStore, EventType
 from shared.features import FAMILIES, Alias, Family
 from shared.models import load_artifact
-from shared.registry import read_aliases, set_aliases
+from shared.registry import (
+    AliasMove,
+    RegistryEdges,
+    ReloadResult,
+    Step,
+    apply_move,
+    read_aliases,
+    registry_aliases,
+)
 from shared.serving_cache import S3Cache
 from tests.models.conftest import SMALL
 
@@ -29,9 +37,9 @@ class FakeReload:
     calls: int = 0
     answers: list[str] = field(default_factory=list)
 
-    def __call__(self) -> str:
+    def __call__(self) -> ReloadResult:
         self.calls += 1
-        return "ok"
+        return ReloadResult(True, "ok")
 
 
 @dataclass
@@ -75,9 +83,14 @@ def world(
 
 
 def _promote_like_the_promoter(world: World, alias: Alias) -> None:
-    """Move the latest shadow2 to `alias` in every family, as a promoter reorder would."""
+    """Move the latest shadow2 to `alias` in every family, as a promoter reorder would (ledger first)."""
+    edges = RegistryEdges(world.client, world.cache, world.reload)
     for family in FAMILIES:
-        set_aliases(world.client, family, {alias: read_aliases(world.client, family)[Alias.SHADOW2]})
+        before = registry_aliases(world.client, family)
+        move = AliasMove(
+            family, AliasAction.REORDER, before, {**before, alias: before[Alias.SHADOW2]}, "test"
+        )
+        apply_move(world.store, edges, move)
 
 
 def test_full_cycles_register_every_family_and_the_cache_holds_exactly_the_aliased_models(
@@ -115,7 +128,9 @@ def test_full_cycles_register_every_family_and_the_cache_holds_exactly_the_alias
     for family in FAMILIES:
         events = world.store.read_aggregate(family.value)
         trained = [e for e in events if e.type is EventType.MODEL_TRAINED]
-        changed = [e for e in events if e.type is EventType.ALIASES_CHANGED]
+        changed = [
+            e for e in events if e.type is EventType.ALIASES_CHANGED and e.payload.action == "register"
+        ]
         assert [e.payload.version for e in trained] == [1, 2, 3, 4]
         assert all(e.payload.gate["passed"] for e in trained)
         assert all(e.payload.duration_s > 0 for e in trained)  # rps_trainer_last_duration_seconds
@@ -124,7 +139,14 @@ def test_full_cycles_register_every_family_and_the_cache_holds_exactly_the_alias
         assert changed[-1].payload.before[Alias.SHADOW2.value] == 3
         assert changed[-1].payload.after[Alias.SHADOW2.value] == 4
         ledger = world.store.ledger(family=family.value)
-        assert len(ledger) == 4
+        assert [e.action for e in ledger] == [
+            "register",
+            "reorder",
+            "register",
+            "reorder",
+            "register",
+            "register",
+        ]
 
     run = world.client.get_run(trained[-1].payload.run_id)
     assert run.data.tags["gate.passed"] == "true"
@@ -186,15 +208,78 @@ def test_too_little_data_skips_every_family(world: World) -> None:
     assert world.reload.calls == 0
 
 
-def test_a_candidate_that_fails_the_gate_is_registered_but_takes_no_alias(world: World) -> None:
+def test_a_genuinely_worse_candidate_is_registered_refused_and_says_so_a_good_one_passes(
+    world: World,
+) -> None:
+    family = Family.MNLOGIT
     world.play(40)
-    run_training(world.edges, options(families=(Family.MNLOGIT,)))
-    world.play(15)
-    # A negative margin demands more than Production's accuracy + 0.5: impossible.
-    report = run_training(world.edges, options(families=(Family.MNLOGIT,), gate_margin=-0.5))
+    run_training(world.edges, options(families=(family,)))
+    world.play(60)
+    # Shrunk hard towards uniform, it still predicts the player's move well above chance, but its
+    # probabilities are too timid for the policy to exploit: fewer points per round, same rounds.
+    timid = {family: {**SMALL[family], "c_path": (1e-4,), "expert_features": False}}
+    report = run_training(world.edges, options(families=(family,), gate_margin=0.0, params=timid))
     (outcome,) = report.outcomes
-    assert outcome.version == 2 and outcome.gate is not None and not outcome.gate["passed"]
-    assert "below Production v1" in outcome.reason
-    assert read_aliases(world.client, Family.MNLOGIT) == dict.fromkeys(Alias, 1)
-    events = world.store.read_aggregate(Family.MNLOGIT.value)
-    assert events[-1].type is EventType.MODEL_TRAINED and events[-1].payload.gate["passed"] is False
+    assert outcome.version == 2 and outcome.gate is not None, report.to_json()
+    gate = outcome.gate
+    assert not gate["passed"] and "worse than Production and B v1 on the same" in outcome.reason, gate
+    assert gate["accuracy"] > 1 / 3  # it beat chance: only the score comparison refused it
+    (comparison,) = gate["comparisons"]
+    assert comparison["version"] == 1 and comparison["aliases"] == ["Production", "B"]
+    assert comparison["rows"] == gate["compared_rows"] >= 100
+    assert comparison["candidate_score"] < comparison["incumbent_score"] and comparison["upper_bound"] < 0
+    # None of the compared rows was in v1's training data.
+    v1_trained = world.store.read_aggregate(family.value)[0]
+    assert (
+        v1_trained.type is EventType.MODEL_TRAINED
+        and gate["unseen_after"] == v1_trained.payload.data_position
+    )
+    assert read_aliases(world.client, family) == dict.fromkeys(Alias, 1)
+    assert str(world.client.get_model_version(family.value, "2").version) == "2"  # registered all the same
+    trained, entry = world.store.read_aggregate(family.value)[-2:]
+    assert trained.type is EventType.MODEL_TRAINED and trained.payload.gate == gate
+    assert entry.type is EventType.ALIASES_CHANGED and entry.payload.before == entry.payload.after
+    assert "refused" in entry.payload.reason and entry.payload.evidence["gate"] == gate
+    run = world.client.get_run(outcome.run_id or "")
+    assert (
+        run.data.tags["gate.passed"] == "false"
+        and run.data.metrics["gate_compared_rows"] == gate["compared_rows"]
+    )
+
+    world.play(30)
+    again = run_training(world.edges, options(families=(family,), gate_margin=0.0))
+    (good,) = again.outcomes
+    assert good.gate is not None and good.gate["passed"], good.reason
+    assert read_aliases(world.client, family)[Alias.SHADOW2] == 3
+
+
+@pytest.mark.parametrize("step", list(Step))
+def test_a_placement_cut_short_after_any_step_is_finished_by_recover_never_reverted(
+    world: World, step: Step
+) -> None:
+    family = Family.MNLOGIT
+    world.play(40)
+    run_training(world.edges, options(families=(family,)))
+    world.play(15)
+
+    def crash(stage: str, _family: Family | None) -> None:
+        if stage == step.value:
+            raise RuntimeError(f"injected crash after {stage}")
+
+    with pytest.raises(RuntimeError, match="injected"):
+        run_training(world.edges, options(families=(family,)), hook=crash)
+    trained, entry = world.store.read_aggregate(family.value)[-2:]
+    assert trained.type is EventType.MODEL_TRAINED and trained.payload.version == 2
+    assert entry.payload.after[Alias.SHADOW2.value] == 2  # the ledger holds the intended state
+    mlflow_moved = read_aliases(world.client, family).get(Alias.SHADOW2) == 2
+    assert mlflow_moved is (step is not Step.LEDGER)
+    assert (world.markers()[family.value][Alias.SHADOW2.value] == 2) is (step is Step.CACHE)
+
+    # The promoter's next cycle starts with the same recover(): it finishes the move, never reverts it.
+    from services.promoter.apply import recover
+
+    recover(world.store, RegistryEdges(world.client, world.cache, world.reload), family)
+    expected = {Alias.PRODUCTION: 1, Alias.B: 1, Alias.SHADOW1: 1, Alias.SHADOW2: 2}
+    assert read_aliases(world.client, family) == expected
+    assert world.markers()[family.value] == {a.value: v for a, v in expected.items()}
+    assert world.cache.has_model(family, 2)
