@@ -31,7 +31,9 @@ from shared.features import (
 )
 from shared.streams import EventType
 
-PROBABILITY_DIGITS = 3  # a recorded prediction keeps 3 decimals: 17 digits cost bytes, not evidence
+# A recorded prediction keeps thousandths (17 digits cost bytes, not evidence), stored as the
+# integers of rock and paper: scissors is the rest of 1000.
+PERMILLE = 1000
 
 # Aggregates hold one writer's versions as inference answered them (str); older payloads hold ints.
 Probabilities = Mapping[Move, float]
@@ -113,7 +115,7 @@ class RoundPlayed:
     follow from the moves and points (properties), so neither is stored twice."""
 
     TYPE: ClassVar[EventType] = EventType.ROUND_PLAYED
-    VERSION: ClassVar[int] = 2
+    VERSION: ClassVar[int] = 3
 
     round_no: int
     user_move: Move
@@ -177,46 +179,48 @@ class RoundPlayed:
         return {a: (v, self.predictions[v]) for a, v in self.alias_versions.items() if v in self.predictions}
 
     def to_json(self) -> dict[str, Any]:
+        # Short keys (docs/architecture.md, "Events"): every byte is paid once per round on disk.
         out: dict[str, Any] = {
-            "round": self.round_no,
-            "user": self.user_move.value,
-            "bot": self.bot_move.value,
-            "score": [self.user_score, self.bot_score],
-            "points": [self.points[m] for m in MOVES],
-            "source": self.bot_source.value,
-            "latency_ms": self.latency_ms,
+            "n": self.round_no,
+            "u": self.user_move.value,
+            "b": self.bot_move.value,
+            "s": [self.user_score, self.bot_score],
+            "p": [self.points[m] for m in MOVES],
+            "src": self.bot_source.value,
+            "ms": self.latency_ms,
         }
         if self.model_version is not None:
-            out["version"] = self.model_version
+            out["v"] = self.model_version
         if self.predictions:
-            out["versions"] = [self.alias_versions.get(a) for a in ALIASES]
-            out["predictions"] = {v: [p[m] for m in MOVES] for v, p in self.predictions.items()}
+            out["av"] = [self.alias_versions.get(a) for a in ALIASES]
+            out["pr"] = {
+                v: [round(p[Move.ROCK] * PERMILLE), round(p[Move.PAPER] * PERMILLE)]
+                for v, p in self.predictions.items()
+            }
         return out
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> RoundPlayed:
-        user_score, bot_score = data["score"]
-        versions = data.get("versions") or ()
+        user_score, bot_score = data["s"]
+        versions = data.get("av") or ()
         return cls(
-            round_no=int(data["round"]),
-            user_move=Move(data["user"]),
-            bot_move=Move(data["bot"]),
+            round_no=int(data["n"]),
+            user_move=Move(data["u"]),
+            bot_move=Move(data["b"]),
             user_score=float(user_score),
             bot_score=float(bot_score),
-            points=dict(zip(MOVES, map(float, data["points"]), strict=True)),
-            bot_source=BotSource(data["source"]),
-            model_version=_version(data.get("version")),
-            latency_ms=float(data["latency_ms"]),
+            points=dict(zip(MOVES, map(float, data["p"]), strict=True)),
+            bot_source=BotSource(data["src"]),
+            model_version=_version(data.get("v")),
+            latency_ms=float(data["ms"]),
             alias_versions={a: str(v) for a, v in zip(ALIASES, versions, strict=False) if v is not None},
             predictions={
-                str(v): dict(zip(MOVES, map(float, p), strict=True))
-                for v, p in (data.get("predictions") or {}).items()
+                str(v): _from_permille(int(r), int(p)) for v, (r, p) in (data.get("pr") or {}).items()
             },
         )
 
 
 _ALIAS_NAMES = tuple((alias, alias.value) for alias in ALIASES)  # enum .value costs on the hot path
-_MOVE_NAMES = tuple((move, move.value) for move in MOVES)
 
 
 def _compact_answers(
@@ -237,10 +241,17 @@ def _compact_answers(
         version = str(version)
         alias_versions[alias] = version
         if version not in predictions:
-            predictions[version] = {
-                move: round(float(probabilities[key]), PROBABILITY_DIGITS) for move, key in _MOVE_NAMES
-            }
+            rock, paper = (round(float(probabilities[key]) * PERMILLE) for key in ("rock", "paper"))
+            predictions[version] = _from_permille(rock, paper)
     return alias_versions, predictions
+
+
+def _from_permille(rock: int, paper: int) -> Probabilities:
+    return {
+        Move.ROCK: rock / PERMILLE,
+        Move.PAPER: paper / PERMILLE,
+        Move.SCISSORS: (PERMILLE - rock - paper) / PERMILLE,
+    }
 
 
 @dataclass(frozen=True, slots=True)
@@ -423,13 +434,36 @@ def _round_played_v1_to_v2(data: Mapping[str, Any]) -> dict[str, Any]:
     }
     if predictions:
         out["versions"] = [alias_versions.get(a) for a in ALIASES]
-        out["predictions"] = {v: [p[m] for m in MOVES] for v, p in predictions.items()}
+        out["predictions"] = {v: [p[m] for m in MOVES] for v, p in predictions.items()}  # v2: 3 floats
+    return out
+
+
+_V2_TO_V3_KEYS = {
+    "round": "n",
+    "user": "u",
+    "bot": "b",
+    "score": "s",
+    "points": "p",
+    "source": "src",
+    "latency_ms": "ms",
+    "version": "v",
+    "versions": "av",
+    "predictions": "pr",
+}
+
+
+def _round_played_v2_to_v3(data: Mapping[str, Any]) -> dict[str, Any]:
+    """v2 (November 27, 2026, a few hours): the v3 fields under long keys, 3 rounded probabilities."""
+    out = {_V2_TO_V3_KEYS[key]: value for key, value in data.items()}
+    if "pr" in out:
+        out["pr"] = {v: [round(p[0] * PERMILLE), round(p[1] * PERMILLE)] for v, p in out["pr"].items()}
     return out
 
 
 Upcaster = Callable[[Mapping[str, Any]], Mapping[str, Any]]
 UPCASTERS: dict[tuple[EventType, int], Upcaster] = {
     (EventType.ROUND_PLAYED, 1): _round_played_v1_to_v2,
+    (EventType.ROUND_PLAYED, 2): _round_played_v2_to_v3,
 }
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import time
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
@@ -22,7 +24,7 @@ class Event:
     aggregate_id: str
     seq: int
     payload: Payload
-    event_id: str = field(default_factory=lambda: str(uuid.uuid4()))
+    event_id: str = field(default_factory=lambda: new_event_id())
     occurred_at: datetime = field(default_factory=lambda: datetime.now(UTC))
     position: int | None = None
 
@@ -60,6 +62,17 @@ class Event:
             occurred_at=as_utc(datetime.fromisoformat(str(data["occurred_at"]))),
             position=None if data.get("position") is None else int(data["position"]),
         )
+
+
+def new_event_id() -> str:
+    """A UUIDv7 (RFC 9562): unique like a uuid4, but in time order, so the log's unique index on
+    event_id grows at its right edge and its pages stay full (random ids left them ~70% full)."""
+    ms = time.time_ns() // 1_000_000
+    rand = int.from_bytes(os.urandom(10), "big")
+    value = (
+        (ms << 80) | (0x7 << 76) | (((rand >> 62) & 0xFFF) << 64) | (0b10 << 62) | (rand & ((1 << 62) - 1))
+    )
+    return str(uuid.UUID(int=value))
 
 
 def new_event(aggregate_id: str, seq: int, payload: Payload, **kwargs: Any) -> Event:

@@ -23,7 +23,6 @@ events = sa.Table(
     sa.Column("payload", sa.Text, nullable=False),
     sa.UniqueConstraint("aggregate_id", "seq", name="uq_events_aggregate_seq"),
 )
-sa.Index("ix_events_type_position", events.c.type, events.c.position)
 
 outbox = sa.Table(
     "outbox",

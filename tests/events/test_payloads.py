@@ -157,7 +157,7 @@ def test_a_stored_v1_round_is_upcast_when_read(sqlite_url: str) -> None:
     finally:
         store.close()
     played = event.payload
-    assert isinstance(played, RoundPlayed) and event.schema_version == RoundPlayed.VERSION == 2
+    assert isinstance(played, RoundPlayed) and event.schema_version == RoundPlayed.VERSION == 3
     assert (played.round_no, played.user_move, played.bot_move, played.result) == (
         4,
         Move.ROCK,
@@ -192,6 +192,18 @@ def test_migration_points_the_rounds_of_v1_events_at_them(sqlite_url: str) -> No
     with engine.connect() as conn:
         assert conn.execute(sa.text("SELECT game_id, round_no, position FROM rounds")).all() == [("g1", 4, 1)]
     engine.dispose()
+
+
+def test_a_v2_round_reads_as_the_same_round() -> None:
+    played = model_round()
+    v3 = played.to_json()
+    long_keys = {"n": "round", "u": "user", "b": "bot", "s": "score", "p": "points", "src": "source"}
+    long_keys |= {"ms": "latency_ms", "v": "version", "av": "versions", "pr": "predictions"}
+    v2 = {long_keys[key]: value for key, value in v3.items()}
+    v2["predictions"] = {
+        v: [p[m] for m in (Move.ROCK, Move.PAPER, Move.SCISSORS)] for v, p in played.predictions.items()
+    }
+    assert decode_payload("RoundPlayed", 2, v2) == played
 
 
 def test_a_version_without_upcaster_is_refused() -> None:
