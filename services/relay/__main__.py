@@ -73,7 +73,8 @@ def _lease(settings: Settings) -> Lease:
 
 
 def _run(args: argparse.Namespace, settings: Settings) -> int:
-    store = EventStore.from_url(settings.database_url)
+    # On SQLite the relay keeps the WAL within budget too, also while no gameplay process runs.
+    store = EventStore.from_url(settings.database_url, background_checkpoint=True)
     relay = Relay(store, _lease(settings), STREAM, settings.stream_maxlen)
     registry = CollectorRegistry()
     registry.register(RelayCollector(relay, store))
