@@ -8,6 +8,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from shared.events.read_models import LedgerBase, PlayerBase
 from shared.features import FEATURE_COUNT, POLICIES, Move
 
 PolicyName = StrEnum("PolicyName", {p.name: p.name for p in POLICIES})  # type: ignore[misc]
@@ -161,14 +162,11 @@ class StatsResponse(BaseModel):
     session: SessionStats | None = None
 
 
-class LeaderboardRow(BaseModel):
+class LeaderboardRow(PlayerBase):
+    """A `players` row (the read model's public fields), ranked, with its win rate."""
+
     rank: int
-    player_name: str
-    games_finished: int
-    games_won: int
     win_rate: float
-    points_for: float
-    points_against: float
 
 
 class PolicyView(BaseModel):
@@ -185,14 +183,12 @@ class Health(BaseModel):
     checks: dict[str, Any] = {}
 
 
-class PromotionRow(BaseModel):
+class PromotionRow(LedgerBase):
+    """A `ledger` row (the read model's public fields) with its JSON columns as objects."""
+
     time: datetime
     time_ms: int
-    family: str
-    action: str
     before: dict[str, Any]
     after: dict[str, Any]
-    reason: str
     evidence_summary: str
     evidence: dict[str, Any]
-    event_id: str
