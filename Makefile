@@ -45,7 +45,7 @@ simulate: install ## Play simulated games against local gameplay (GAMES=200 PLAY
 	$(PY) -m services.simulator simulate --games $(or $(GAMES),200) \
 		--players '$(or $(PLAYERS),human:70,random:10,cycle:20)' --url $(or $(URL),http://127.0.0.1:8000)
 
-train: install ## Train every family now, here, with a progress bar (ignores the new-rows minimum)
+train: install ## Train every family now, here, with a progress bar (--force: new-rows minimum ignored, exit 2 if none trained)
 	$(PY) -m services.trainer train --now --force
 
 promote: install ## Run one promotion cycle now, here

@@ -26,7 +26,11 @@ def _parser() -> argparse.ArgumentParser:
     mode = train.add_mutually_exclusive_group()
     mode.add_argument("--enqueue", action="store_true", help="enqueue on RQ for the worker (default)")
     mode.add_argument("--now", action="store_true", help="train in this process")
-    train.add_argument("--force", action="store_true", help="train even without enough new rows")
+    train.add_argument(
+        "--force",
+        action="store_true",
+        help="train without enough new rows, and below the minimum down to a floor (exit 2: none trained)",
+    )
     sync = commands.add_parser("sync-cache", help="copy every aliased version into the serving cache")
     sync.add_argument("--clean", action="store_true", help="also remove every model no alias names")
     sync.add_argument("--reload", action="store_true", help="then ask inference to reload (INTERNAL_TOKEN)")
@@ -107,6 +111,10 @@ def main(argv: list[str] | None = None) -> int:
     if args.now:
         report = _train_now(args.family, args.force)
         print(_summary(report) if sys.stdout.isatty() else json.dumps(report, indent=2))
+        if args.force and not any(f["status"] == "trained" for f in report["families"]):
+            reasons = "; ".join(f"{f['family']}: {f['reason']}" for f in report["families"])
+            print(f"nothing trained despite --force: {reasons}", file=sys.stderr)
+            return 2
         return 0
     print(f"enqueued training job {_enqueue(args.family, args.force)} on queue '{jobs.TRAINING_QUEUE}'")
     return 0

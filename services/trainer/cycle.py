@@ -30,8 +30,9 @@ from services.trainer.pipeline import FITS_PER_FAMILY, FamilyResult, Progress, t
 from services.trainer.splits import BoolArray
 from services.trainer.tracking import ensure_experiment, log_training_run
 from shared.events import EventStore, ModelTrained
-from shared.features import Alias, Family
-from shared.models import ArtifactError, load_artifact, params_for
+from shared.features import FEATURE_CONTRACT_HASH, Alias, Family
+from shared.features.experts import EXPERTS_HASH
+from shared.models import ArtifactError, load_artifact, params_for, params_to_dict
 from shared.registry import (
     AliasMove,
     RegistryEdges,
@@ -43,6 +44,8 @@ from shared.registry import (
     register_version,
     registry_aliases,
 )
+from shared.registry.cards import log_card, new_card, refresh_cards
+from shared.registry.moves import SYNC_ERRORS
 from shared.serving_cache import ServingCache
 from shared.settings import METRICS_WINDOW_DAYS
 
@@ -73,7 +76,7 @@ class Options:
     min_new_rows: int = defaults.MIN_NEW_ROWS
     gate_margin: float = defaults.GATE_MARGIN
     gate_min_rows: int = defaults.GATE_MIN_ROWS
-    force: bool = False  # train even without enough new rows (still needs min_rows)
+    force: bool = False  # train without enough new rows, and below min_rows down to FORCE_MIN_ROWS
     params: Mapping[Family, Mapping[str, Any]] = field(default_factory=dict)
     now: datetime | None = None
 
@@ -141,8 +144,10 @@ def last_data_position(store: EventStore, family: Family) -> int:
 
 def skip_reason(data: TrainingData, new_rows: int, options: Options) -> str | None:
     """Why a family should not train on this data, or None."""
-    if data.rows < options.min_rows:
-        return f"{data.rows} training rows, fewer than the minimum {options.min_rows}"
+    minimum = min(options.min_rows, defaults.FORCE_MIN_ROWS) if options.force else options.min_rows
+    if data.rows < minimum:
+        floor = " (the floor of a forced run)" if options.force else ""
+        return f"{data.rows} training rows, fewer than the minimum {minimum}{floor}"
     if data.games < defaults.MIN_GAMES:
         return f"{data.games} games, fewer than the minimum {defaults.MIN_GAMES}"
     if not options.force and new_rows < options.min_new_rows:
@@ -188,7 +193,8 @@ def _replay_incumbent(
         proba = model.predict_proba(dataset.features[rows])
     labels = dataset.labels[rows]
     replay = replay_policy(proba, dataset.features[rows], labels, dataset.game_index[rows])
-    return Incumbent(aliases, version, replay.values, float((proba.argmax(axis=1) == labels).mean()))
+    accuracy = float((proba.argmax(axis=1) == labels).mean()) if len(labels) else None
+    return Incumbent(aliases, version, replay.values, accuracy)
 
 
 def gate_candidate(
@@ -228,6 +234,42 @@ def gate_candidate(
     )
 
 
+def _card(
+    family: Family,
+    version: int,
+    run_id: str,
+    result: FamilyResult,
+    data: TrainingData,
+    verdict: GateVerdict,
+    options: Options,
+) -> dict[str, Any]:
+    """The version's model card as registered (the ledger and evidence sections follow)."""
+    split = result.split
+    return new_card(
+        family,
+        version,
+        run_id,
+        data={
+            "window_start": data.window_start.isoformat(),
+            "window_end": data.window_end.isoformat(),
+            "window_days": options.window_days,
+            "rows": data.rows,
+            "games": data.games,
+            "data_position": data.head_position,
+            "rows_step1": {
+                "train": int(split.train.sum()),
+                "val": int(split.val.sum()),
+                "holdout": int(split.holdout.sum()),
+            },
+        },
+        contract_hash=FEATURE_CONTRACT_HASH,
+        experts_hash=EXPERTS_HASH if getattr(result.params, "expert_features", False) else None,
+        hyperparameters=params_to_dict(result.params),
+        holdout=result.metrics(),
+        gate=verdict.to_json(),
+    )
+
+
 def _train_and_register(
     edges: Edges, experiment_id: str, family: Family, data: TrainingData, options: Options, progress: Progress
 ) -> _Registered:
@@ -250,6 +292,7 @@ def _train_and_register(
             result.candidate.save(Path(tmp), run_id=run_id)
             version = register_version(edges.client, family, run_id, Path(tmp))
         edges.client.set_tag(run_id, "registered_version", str(version))
+        log_card(edges.client, run_id, _card(family, version, run_id, result, data, verdict, options))
     except BaseException:
         edges.client.set_terminated(run_id, "FAILED")
         raise
@@ -328,4 +371,11 @@ def run_training(
         )
     applied = apply_moves(edges.store, registry, moves)
     report.cache_sync, report.reload = applied.cache, applied.reload
+    for item in registered:  # the cards gain their ledger entry; a failure costs a card, not the run
+        try:
+            refresh_cards(edges.store, edges.client, edges.cache, item.result.family)
+        except SYNC_ERRORS:
+            log.exception(
+                "model cards of %s not refreshed; the promoter's next refresh does it", item.result.family
+            )
     return report

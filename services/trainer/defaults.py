@@ -6,6 +6,7 @@ EXPERIMENT = "rps-training"  # MLflow experiment of training runs
 
 MIN_TOTAL_ROWS = 300  # fewer training rows than this: skip (too little to split 60/20/20 and 3-fold)
 MIN_NEW_ROWS = 200  # rows that arrived since the family's last run; fewer: skip
+FORCE_MIN_ROWS = 100  # `--force` trains below MIN_TOTAL_ROWS down to this floor: every split still has games
 MIN_GAMES = 10  # games are the unit of every split: each side needs several
 
 HOLDOUT_FRACTIONS = (0.6, 0.2, 0.2)  # step 1: chronological train / validation / holdout, by rows

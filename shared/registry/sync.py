@@ -11,6 +11,7 @@ from mlflow import MlflowClient
 
 from shared.features import ALIASES, FAMILIES, FEATURE_CONTRACT_HASH, Family
 from shared.models import stamp_version
+from shared.registry.cards import copy_card_to_cache
 from shared.registry.client import download_version, read_aliases, version_contract_hash
 from shared.serving_cache import ModelRef, ServingCache
 
@@ -40,7 +41,7 @@ def sync_serving_cache(
     clean: bool = True,
     families: Iterable[Family] = FAMILIES,
 ) -> SyncReport:
-    """For each family: put every aliased version's model first, then its markers; drop markers of
+    """For each family: put every aliased version's model (and card) first, then its markers; drop markers of
     aliases the registry no longer has; with `clean`, remove every model no marker names."""
     report = SyncReport()
     for family in families:
@@ -53,6 +54,9 @@ def sync_serving_cache(
             else:
                 hashes[version] = _put_version(cache, client, family, version)
                 report.uploaded.append(ModelRef(family.value, version))
+        for version in sorted(set(aliases.values())):
+            if cache.read_card(family, version) is None:  # the model came before its card, or cards did
+                copy_card_to_cache(cache, client, family, version)
         if aliases:
             cache.write_markers(family, {a.value: (v, hashes[v]) for a, v in aliases.items()})
         report.markers[family.value] = {a.value: v for a, v in aliases.items()}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -24,6 +25,7 @@ from shared.registry import (
     read_aliases,
     registry_aliases,
 )
+from shared.registry.cards import read_card
 from shared.serving_cache import S3Cache
 from tests.models.conftest import SMALL
 
@@ -195,7 +197,8 @@ def test_a_run_without_enough_new_rows_is_skipped_and_says_why(world: World) -> 
     assert "0 new rows since the last run" in outcome.reason
     assert read_aliases(world.client, Family.MNLOGIT) == dict.fromkeys(Alias, 1)
 
-    forced = run_training(world.edges, options(families=(Family.MNLOGIT,), force=True))
+    # Forced: no new-rows minimum, and the total-rows minimum falls to the floor FORCE_MIN_ROWS.
+    forced = run_training(world.edges, options(families=(Family.MNLOGIT,), force=True, min_rows=10_000))
     assert forced.outcomes[0].status == "trained" and forced.outcomes[0].version == 2
 
 
@@ -204,6 +207,8 @@ def test_too_little_data_skips_every_family(world: World) -> None:
     report = run_training(world.edges, options())
     assert {o.status for o in report.outcomes} == {"skipped"}
     assert all("fewer than the minimum 200" in o.reason for o in report.outcomes)
+    forced = run_training(world.edges, options(force=True))
+    assert all("fewer than the minimum 100 (the floor of a forced run)" in o.reason for o in forced.outcomes)
     assert world.aliases() == {f: {} for f in FAMILIES}
     assert world.reload.calls == 0
 
@@ -246,11 +251,27 @@ def test_a_genuinely_worse_candidate_is_registered_refused_and_says_so_a_good_on
         and run.data.metrics["gate_compared_rows"] == gate["compared_rows"]
     )
 
+    # Its model card says the same, and it has no copy in the serving cache (no alias).
+    card = read_card(world.client, outcome.run_id or "")
+    assert card is not None and card["version"] == 2 and card["gate"] == gate
+    assert (
+        card["data"]["rows"] == report.rows and card["data"]["data_position"] == trained.payload.data_position
+    )
+    assert card["hyperparameters"]["c_path"] == [1e-4] and card["experts_hash"] is None
+    assert card["contract_hash"] == trained.payload.contract_hash
+    assert [(e["action"], e["after"]) for e in card["ledger"]] == [("register", None)]
+    assert "refused" in card["ledger"][0]["reason"]
+    assert world.cache.read_card(family, 2) is None and world.cache.read_card(family, 1) is not None
+
     world.play(30)
     again = run_training(world.edges, options(families=(family,), gate_margin=0.0))
     (good,) = again.outcomes
     assert good.gate is not None and good.gate["passed"], good.reason
     assert read_aliases(world.client, family)[Alias.SHADOW2] == 3
+    cached = json.loads(world.cache.read_card(family, 3) or b"{}")
+    assert cached["gate"]["passed"] and cached["ledger"][-1]["after"] == "shadow2"
+    assert cached["experts_hash"] is not None  # SMALL keeps the expert columns on
+    assert (world.cache.read_card(family, 3, "card.md") or b"").startswith(b"# rps_bot_mnlogit v3 (logan)")
 
 
 @pytest.mark.parametrize("step", list(Step))

@@ -95,6 +95,11 @@ def test_cli_train_now_prints_the_report_and_a_skipped_run_says_why(
     assert "fewer than the minimum 200" in family["reason"]
     assert "skipping rps_bot_mnlogit" in result.stderr  # logged
 
+    forced = _run(["-m", "services.trainer", "train", "--now", "--force", "--family", "rps_bot_mnlogit"], env)
+    assert forced.returncode == 2, forced.stderr
+    assert "nothing trained despite --force: rps_bot_mnlogit: " in forced.stderr
+    assert "(the floor of a forced run)" in forced.stderr
+
 
 def test_cli_rejects_an_unknown_family(tmp_path: Path, redis_url: str, sqlite_url: str) -> None:
     result = _run(
