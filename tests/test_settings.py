@@ -37,12 +37,14 @@ def test_a_cluster_with_a_token_starts_and_locally_none_is_needed(
 ) -> None:
     monkeypatch.setenv("RPS_ENV", "cluster")
     monkeypatch.setenv("INTERNAL_TOKEN", "s3cret")
+    monkeypatch.setenv("GAME_SECRET", "g4me")  # gameplay's own secret (tests/gameplay/test_fair_play.py)
     settings = settings_class()
     assert settings.rps_env is Environment.CLUSTER
     assert settings.internal_token_value == "s3cret"
     assert "s3cret" not in repr(settings)  # a secret never reaches logs
     monkeypatch.delenv("RPS_ENV")
     monkeypatch.delenv("INTERNAL_TOKEN")
+    monkeypatch.delenv("GAME_SECRET")
     assert settings_class().internal_token is None
 
 

@@ -12,17 +12,21 @@ from collections.abc import AsyncIterator
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
+from services.gameplay.deps import RateLimits
 from services.gameplay.errors import install_error_handlers
 from services.gameplay.http_metrics import HttpMetrics
 from services.gameplay.inference import InferenceClient
 from services.gameplay.routes import games, health, internal, stats, ui
+from services.gameplay.secret import game_secret
 from services.gameplay.service import GameService
 from services.gameplay.settings import Settings
 from shared.events import EventStore
 
 DESCRIPTION = (
-    "Rock-paper-scissors against ML bots. Every round is an event in the log; "
-    "/internal/* needs `Authorization: Bearer <INTERNAL_TOKEN>`."
+    "Rock-paper-scissors against ML bots. Every round is an event in the log; the bot's move for "
+    "each round is sealed (`bot_commitment`) before the player moves and revealed after "
+    "(docs/fair-play.md). /internal/* needs `Authorization: Bearer <INTERNAL_TOKEN>`; /start_game "
+    "and /play are rate-limited per client (429 with Retry-After) unless the request presents it."
 )
 
 
@@ -37,7 +41,7 @@ def create_app(settings: Settings) -> FastAPI:
         )
         inference = InferenceClient(settings.inference_url, settings.inference_timeout_ms)
         await inference.start()
-        app.state.service = GameService(settings, store, inference)
+        app.state.service = GameService(settings, store, inference, game_secret(settings))
         # Start-up objects never die: keep them out of the collector, whose full passes set the p99.
         gc.collect()
         gc.freeze()
@@ -50,6 +54,7 @@ def create_app(settings: Settings) -> FastAPI:
 
     app = FastAPI(title="RPS gameplay", version="1.0.0", description=DESCRIPTION, lifespan=lifespan)
     app.state.settings = settings
+    app.state.limits = RateLimits.from_settings(settings) if settings.rate_limits else None
     install_error_handlers(app)
     for module in (games, stats, health, internal, ui):
         # Starlette's body limit, per route: a 413 passes through HttpMetrics like any answer.

@@ -8,14 +8,16 @@ from typing import Any
 
 import numpy as np
 
-from shared.events import BotSource, Event, GameFinished, GameStarted, RoundPlayed, new_event
+from shared.events import BotSource, Event, GameFinished, GameStarted, RoundPlayed, SealedMove, new_event
 from shared.features import (
     Move,
+    RoundOutcome,
     RoundPoints,
     Winner,
+    commitment,
     deterministic_round_points,
     extract_features_stateless,
-    score_round,
+    round_nonce,
 )
 
 
@@ -41,6 +43,8 @@ class GameState:
     bot_score: float = 0.0
     winner: Winner | None = None
     model_version: str | None = None  # that served the last model round
+    seal_key: str | None = None  # every round's nonce derives from it (None in games before sealed moves)
+    seal: SealedMove | None = None  # the next round's sealed bot move (None once finished)
     _next_points: RoundPoints | None = field(default=None, init=False, repr=False, compare=False)
 
     @property
@@ -62,6 +66,28 @@ class GameState:
         """The 50 features of the next round, whose values are `next_points` (computed once per /play)."""
         return extract_features_stateless(self.user_moves, self.bot_moves, self.points, next_points)
 
+    def features_after(
+        self, user_move: Move, bot_move: Move, points: RoundPoints, next_points: RoundPoints
+    ) -> np.ndarray:
+        """The 50 features of the round after the next one, as if the next one went as given."""
+        return extract_features_stateless(
+            [*self.user_moves, user_move], [*self.bot_moves, bot_move], [*self.points, points], next_points
+        )
+
+    def nonce(self, round_no: int) -> str | None:
+        """The nonce that opens round `round_no`'s seal (None in games before sealed moves)."""
+        return None if self.seal_key is None else round_nonce(self.seal_key, round_no)
+
+    def sealed(self, round_no: int, bot_move: Move) -> str | None:
+        """The commitment to `bot_move` in round `round_no`: sha256 of game id, round, move and nonce."""
+        nonce = self.nonce(round_no)
+        return None if nonce is None else commitment(self.game_id, round_no, bot_move, nonce)
+
+    def commitment(self) -> str | None:
+        """The seal shown for the next round (None once finished)."""
+        seal = self.seal
+        return None if seal is None else self.sealed(seal.round_no, seal.bot_move)
+
     def apply(self, event: Event) -> None:
         p = event.payload
         if isinstance(p, RoundPlayed):
@@ -73,6 +99,7 @@ class GameState:
             self.user_score, self.bot_score = p.user_score, p.bot_score
             if p.model_version is not None:
                 self.model_version = p.model_version
+            self.seal = p.next_seal
         elif isinstance(p, GameFinished):
             self.winner = p.winner
         self.last_seq = event.seq
@@ -95,6 +122,8 @@ def fold(events: Iterable[Event]) -> GameState | None:
                 opening=p.opening,
                 is_test=p.is_test,
                 ab_enabled=p.ab_enabled,
+                seal_key=p.seal_key,
+                seal=p.seal,
             )
         elif state is not None:
             state.apply(event)
@@ -109,26 +138,31 @@ class BotChoice:
     answers: Mapping[str, Mapping[str, Any]]  # inference's batch answer by alias
 
 
+def sealed(round_no: int, bot: BotChoice) -> SealedMove:
+    """`bot`'s decision for `round_no`, to be logged before its commitment is shown."""
+    return SealedMove.record(
+        round_no, bot.move, bot_source=bot.source, model_version=bot.model_version, answers=bot.answers
+    )
+
+
 def round_events(
-    state: GameState, user_move: Move, bot: BotChoice, points: RoundPoints, latency_ms: float
+    state: GameState,
+    user_move: Move,
+    seal: SealedMove,
+    points: RoundPoints,
+    outcome: RoundOutcome,
+    latency_ms: float,
+    next_seal: SealedMove | None,
 ) -> list[Event]:
-    """RoundPlayed for the next round (worth `points`), and GameFinished when it ends the game."""
+    """RoundPlayed for the next round (worth `points`, its bot move fixed by `seal`, scored as
+    `outcome`) carrying the following round's seal, and GameFinished when it ends the game."""
     round_no = state.next_round_no
-    outcome = score_round(user_move, bot.move, points, state.user_score, state.bot_score)
-    payload = RoundPlayed.record(
-        round_no,
-        user_move,
-        bot.move,
-        points,
-        outcome,
-        bot_source=bot.source,
-        model_version=bot.model_version,
-        answers=bot.answers,
-        latency_ms=latency_ms,
+    payload = RoundPlayed.revealing(
+        seal, user_move, points, outcome, latency_ms=latency_ms, next_seal=next_seal
     )
     out = [new_event(state.game_id, state.last_seq + 1, payload)]
     if outcome.winner is not None:
-        last_version = bot.model_version if bot.model_version is not None else state.model_version
+        last_version = seal.model_version if seal.model_version is not None else state.model_version
         finished = GameFinished(
             winner=outcome.winner,
             user_score=outcome.user_score,

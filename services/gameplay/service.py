@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import secrets
 import time
 import uuid
 from collections import OrderedDict
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
+
+import numpy as np
 
 from services.gameplay import metrics
 from services.gameplay.errors import (
@@ -15,9 +18,10 @@ from services.gameplay.errors import (
     GameFinishedError,
     GameNotFoundError,
     RoundConflictError,
+    SessionNotFoundError,
     StoreBusyError,
 )
-from services.gameplay.game import BotChoice, GameState, fold, round_events
+from services.gameplay.game import BotChoice, GameState, fold, round_events, sealed
 from services.gameplay.inference import InferenceClient, InferenceUnavailableError
 from services.gameplay.settings import Settings
 from shared.events import (
@@ -30,7 +34,9 @@ from shared.events import (
     new_event,
 )
 from shared.features import (
+    SEAL_KEY_BYTES,
     Move,
+    RoundOutcome,
     RoundPoints,
     choose_move,
     choose_opening,
@@ -39,6 +45,7 @@ from shared.features import (
     get_policy,
     is_opening_round,
     opening_move,
+    score_round,
     select_alias,
 )
 from shared.features.openings import OPENINGS_BY_NAME
@@ -99,10 +106,13 @@ class StoreBreaker:
 
 
 class GameService:
-    def __init__(self, settings: Settings, store: EventStore, inference: InferenceClient) -> None:
+    def __init__(
+        self, settings: Settings, store: EventStore, inference: InferenceClient, secret: bytes
+    ) -> None:
         self.settings = settings
         self.store = store
         self.inference = inference
+        self.secret = secret  # GAME_SECRET: keys the openings and the fallback moves
         self.cache = GameCache(store, settings.game_cache_size)
         self.breaker = StoreBreaker(STORE_RETRY_AFTER_S)
 
@@ -115,19 +125,26 @@ class GameService:
     def _start_game(
         self, player_name: str, policy_name: str, session_id: str | None, is_test: bool
     ) -> GameState:
+        """A new game; `session_id` must be one this server issued (None: a new session)."""
+        if session_id is not None and self.store.queries.session(session_id) is None:
+            raise SessionNotFoundError(session_id)
         policy = get_policy(policy_name)
         game_id = uuid.uuid4().hex
         alias = select_alias(game_id, self.settings.enable_ab_testing, self.settings.ab_split)
+        opening = choose_opening(self.secret, game_id)
+        first = BotChoice(opening_move(opening, game_id, 1), BotSource.OPENING, None, {})
         payload = GameStarted(
             game_id=game_id,
             player_name=player_name,
-            session_id=session_id or uuid.uuid4().hex,
+            session_id=session_id or secrets.token_urlsafe(24),
             policy=policy.name,
             family=policy.family.value,
             alias=alias.value,
-            opening=choose_opening(game_id).name,
+            opening=opening.name,
             is_test=is_test,
             ab_enabled=self.settings.enable_ab_testing,
+            seal_key=secrets.token_hex(SEAL_KEY_BYTES),
+            seal=sealed(1, first),
         )
         event = new_event(game_id, 1, payload)
         self.store.append([event])
@@ -146,33 +163,54 @@ class GameService:
             return await self._play(game_id, user_move, round_no)
 
     async def _play(
-        self, game_id: str, user_move: Move, round_no: int | None, *, refreshed: bool = False
+        self, game_id: str, user_move: Move, request_round: int | None, *, refreshed: bool = False
     ) -> dict[str, Any]:
+        """Play the next round with its sealed bot move, and seal the round after it (one inference
+        call, one append)."""
         started = time.perf_counter()
         state = self.cache.get(game_id)
-        if round_no is not None and round_no > state.next_round_no and not refreshed:
+        if request_round is not None and request_round > state.next_round_no and not refreshed:
             # Another replica may have played rounds since this one cached the game.
             self.cache.forget(game_id)
             state = self.cache.get(game_id)
             refreshed = True
-        replay = self._replayed_round(state, user_move, round_no)
+        replay = self._replayed_round(state, user_move, request_round)
         if replay is not None:
             return replay
         seq_before = state.last_seq
+        round_no = state.next_round_no
         points = state.next_points()
-        bot = await self._bot_move(state, points)
+        seal = state.seal
+        if seal is None:  # a game started before sealed moves: decide now, as it was then
+            seal = sealed(
+                round_no, await self._decide(state, round_no, points, lambda: state.features(points))
+            )
+        bot_move = seal.bot_move
+        outcome = score_round(user_move, bot_move, points, state.user_score, state.bot_score, round_no)
+        next_seal = None
+        if (
+            outcome.winner is None and state.seal_key is not None
+        ):  # seal the next round: the one inference call
+            next_points = deterministic_round_points(state.game_id, round_no + 1)
+
+            def features() -> np.ndarray:
+                return state.features_after(user_move, bot_move, points, next_points)
+
+            decided = await self._decide(state, round_no + 1, next_points, features, outcome)
+            next_seal = sealed(round_no + 1, decided)
         if state.last_seq != seq_before:  # this process recorded the round while we awaited inference
-            return self._after_conflict(game_id, user_move, round_no, state.next_round_no - 1)
-        new_events = round_events(state, user_move, bot, points, (time.perf_counter() - started) * 1000)
+            return self._after_conflict(game_id, user_move, request_round, round_no)
+        latency_ms = (time.perf_counter() - started) * 1000
+        new_events = round_events(state, user_move, seal, points, outcome, latency_ms, next_seal)
         try:
             self.store.append(new_events)
         except ConcurrencyError:  # another process recorded it
-            if round_no is None and not refreshed:
+            if request_round is None and not refreshed:
                 # Without a round number the move is for the current round: our copy was stale
                 # (another replica played), so play it once more on the game as stored.
                 self.cache.forget(game_id)
                 return await self._play(game_id, user_move, None, refreshed=True)
-            return self._after_conflict(game_id, user_move, round_no, state.next_round_no)
+            return self._after_conflict(game_id, user_move, request_round, round_no)
         for event in new_events:
             state.apply(event)
         payload = state.rounds[-1]
@@ -219,18 +257,29 @@ class GameService:
             )
         return None
 
-    async def _bot_move(self, state: GameState, points: RoundPoints) -> BotChoice:
-        round_no = state.next_round_no
+    async def _decide(
+        self,
+        state: GameState,
+        round_no: int,
+        points: RoundPoints,
+        features: Callable[[], np.ndarray],
+        after: RoundOutcome | None = None,
+    ) -> BotChoice:
+        """The bot's move for `round_no` (worth `points`), from the rounds before it; `after` is the
+        outcome of the round just before when `state` does not hold it yet (its scores count)."""
         if is_opening_round(round_no):
             move = opening_move(OPENINGS_BY_NAME[state.opening], state.game_id, round_no)
             return BotChoice(move, BotSource.OPENING, None, {})
+        user_score, bot_score = (
+            (state.user_score, state.bot_score) if after is None else (after.user_score, after.bot_score)
+        )
         asked = time.perf_counter()
         try:
-            answer = await self.inference.predict_batch(state.family, state.features(points))
+            answer = await self.inference.predict_batch(state.family, features())
         except InferenceUnavailableError as exc:
             if not state.is_test:  # same games as rps_gameplay_rounds_total, its denominator
                 metrics.DEGRADED.labels(state.family, exc.reason.value).inc()
-            return BotChoice(fallback_move(state.game_id, round_no), BotSource.FALLBACK, None, {})
+            return self._fallback(state, round_no, {})
         finally:
             metrics.INFERENCE_SECONDS.observe(time.perf_counter() - asked)
         serving = answer.by_alias.get(state.alias) or {}
@@ -241,12 +290,14 @@ class GameService:
         except (KeyError, TypeError, ValueError):
             if not state.is_test:
                 metrics.DEGRADED.labels(state.family, "missing_alias").inc()
-            return BotChoice(
-                fallback_move(state.game_id, round_no), BotSource.FALLBACK, None, answer.by_alias
-            )
-        move = choose_move(probabilities, points, state.user_score, state.bot_score)
+            return self._fallback(state, round_no, answer.by_alias)
+        move = choose_move(probabilities, points, user_score, bot_score)
         version = serving.get("model_version")
         return BotChoice(move, BotSource.MODEL, None if version is None else str(version), answer.by_alias)
+
+    def _fallback(self, state: GameState, round_no: int, answers: Mapping[str, Any]) -> BotChoice:
+        move = fallback_move(self.secret, state.game_id, round_no)
+        return BotChoice(move, BotSource.FALLBACK, None, answers)
 
 
 def upcoming_points(state: GameState, round_no: int) -> RoundPoints:
@@ -260,6 +311,7 @@ def round_response(state: GameState, played: RoundPlayed) -> dict[str, Any]:
     """The /play answer for one recorded round of this game."""
     round_no = played.round_no
     finished = state.finished and round_no == len(state.rounds)
+    seal = played.next_seal
     next_no = None if finished else round_no + 1
     return {
         "game_id": state.game_id,
@@ -278,4 +330,6 @@ def round_response(state: GameState, played: RoundPlayed) -> dict[str, Any]:
         "bot_source": played.bot_source.value,
         "model_alias": state.alias,
         "model_version": played.model_version,
+        "nonce": state.nonce(round_no),  # opens this round's seal (None in games before sealed moves)
+        "bot_commitment": None if seal is None else state.sealed(seal.round_no, seal.bot_move),
     }

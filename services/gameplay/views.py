@@ -7,13 +7,17 @@ from typing import Any
 from services.gameplay.game import GameState
 from services.gameplay.service import points_json
 from shared.events import RoundPlayed
-from shared.features import TARGET_POINTS, deterministic_round_points
+from shared.features import MAX_ROUNDS, TARGET_POINTS, deterministic_round_points
 
 
 def start_view(state: GameState) -> dict[str, Any]:
+    """The /start_game answer: the only one that tells the session id (the session's secret)."""
+    return {"session_id": state.session_id, **summary_view(state)}
+
+
+def summary_view(state: GameState) -> dict[str, Any]:
     return {
         "game_id": state.game_id,
-        "session_id": state.session_id,
         "player_name": state.player_name,
         "policy": state.policy,
         "family": state.family,
@@ -24,11 +28,14 @@ def start_view(state: GameState) -> dict[str, Any]:
         "user_score": state.user_score,
         "bot_score": state.bot_score,
         "target_points": TARGET_POINTS,
+        "max_rounds": MAX_ROUNDS,
+        "bot_commitment": state.commitment(),
     }
 
 
 def game_view(state: GameState) -> dict[str, Any]:
-    view = start_view(state)
+    """The whole game, readable by whoever holds its id (the session id is not in it)."""
+    view = summary_view(state)
     finished = state.finished
     if finished:  # no next round: round_no/round_points describe the last one played
         view["round_no"] = len(state.rounds)
@@ -38,12 +45,12 @@ def game_view(state: GameState) -> dict[str, Any]:
         winner=str(state.winner) if finished else None,
         next_round_no=None if finished else state.next_round_no,
         next_round_points=None if finished else view["round_points"],
-        rounds=[round_view(r) for r in state.rounds],
+        rounds=[round_view(state, r) for r in state.rounds],
     )
     return view
 
 
-def round_view(played: RoundPlayed) -> dict[str, Any]:
+def round_view(state: GameState, played: RoundPlayed) -> dict[str, Any]:
     return {
         "round_no": played.round_no,
         "user_move": played.user_move.value,
@@ -60,6 +67,8 @@ def round_view(played: RoundPlayed) -> dict[str, Any]:
             alias.value: {"model_version": version, "probabilities": points_json(probabilities)}
             for alias, (version, probabilities) in played.predictions_by_alias().items()
         },
+        "nonce": state.nonce(played.round_no),
+        "bot_commitment": state.sealed(played.round_no, played.bot_move),
     }
 
 

@@ -25,6 +25,7 @@ from shared.features import (
 )
 
 MAX_ROUNDS = 300  # a game of endless draws (constant player vs constant bot) stops here
+ARENA_SECRET = b"arena"  # in-process games draw openings and fallback moves like the server, with this key
 
 Bot = Callable[[str, GameView], Move]  # (game id, what the player sees) -> the bot's move from round 4
 
@@ -38,7 +39,7 @@ class ArenaGame:
 
 def play_game(player: Player, bot: Bot, game_id: str) -> ArenaGame:
     """One whole game: the scripted opening in rounds 1–3, then `bot`."""
-    opening = choose_opening(game_id)
+    opening = choose_opening(ARENA_SECRET, game_id)
     view = GameView(round_no=1, points=deterministic_round_points(game_id, 1))
     for round_no in range(1, MAX_ROUNDS + 1):
         user = player.move(view)
@@ -61,7 +62,7 @@ def play_game(player: Player, bot: Bot, game_id: str) -> ArenaGame:
 
 def fallback_bot(game_id: str, view: GameView) -> Move:
     """The degraded bot: pseudo-random from (game id, round)."""
-    return fallback_move(game_id, view.round_no)
+    return fallback_move(ARENA_SECRET, game_id, view.round_no)
 
 
 def oracle_bot(distribution: Callable[[GameView], dict[Move, float]]) -> Bot:

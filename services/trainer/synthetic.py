@@ -27,6 +27,8 @@ from shared.features import (
     score_round,
 )
 
+SYNTHETIC_SECRET = b"synthetic"  # the GAME_SECRET these generated games draw their openings with
+
 
 @dataclass(slots=True)
 class SyntheticGame:
@@ -67,7 +69,7 @@ def generate_games(
     for i in range(n_games):
         game_id = str(uuid.UUID(int=int(rng.integers(2**63)) << 64 | i, version=4))
         game = SyntheticGame(game_id=game_id, started_at=start + i * spacing)
-        opening = choose_opening(game_id)
+        opening = choose_opening(SYNTHETIC_SECRET, game_id)
         user_score = bot_score = 0.0
         round_no = 1
         while True:
@@ -112,7 +114,7 @@ def game_events(game: SyntheticGame, is_test: bool = False) -> list[Event]:
         policy=POLICY_BY_FAMILY[family].name,
         family=family.value,
         alias="Production",
-        opening=choose_opening(game.game_id).name,
+        opening=choose_opening(SYNTHETIC_SECRET, game.game_id).name,
         is_test=is_test,
         ab_enabled=False,
     )

@@ -68,6 +68,7 @@ from shared.events.payloads import (
     ModelTrained,
     Payload,
     RoundPlayed,
+    SealedMove,
     decode_payload,
 )
 from shared.events.records import Event, new_event
@@ -95,6 +96,7 @@ __all__ = [
     "Payload",
     "ReaderCheckpoints",
     "RoundPlayed",
+    "SealedMove",
     "StoreUnavailableError",
     "UnknownEventTypeError",
     "UnknownSchemaVersionError",

@@ -63,6 +63,78 @@ def _version(value: object) -> str | None:
 
 
 @dataclass(frozen=True, slots=True)
+class SealedMove:
+    """The bot's move for a round not played yet, decided and logged before its commitment is shown
+    (DESIGN §2 "Sealed moves"), with what decided it: the source, the serving model's version and
+    every alias's prediction, which that round's RoundPlayed records once it is played.
+
+    JSON (GameStarted `seal`, RoundPlayed `nx`): `b`, `src`, and `v`, `av`, `pr` as in RoundPlayed;
+    the round is the one after the event's (1 in GameStarted), its nonce derives from the game's
+    `seal_key` (shared.features.round_nonce), so neither is stored."""
+
+    round_no: int
+    bot_move: Move
+    bot_source: BotSource
+    model_version: str | None
+    alias_versions: Mapping[Alias, str] = field(default_factory=dict)
+    predictions: Mapping[str, Probabilities] = field(default_factory=dict)
+
+    @classmethod
+    def record(
+        cls,
+        round_no: int,
+        bot_move: Move,
+        *,
+        bot_source: BotSource,
+        model_version: str | None,
+        answers: Mapping[str, Mapping[str, Any]],
+    ) -> SealedMove:
+        """`answers`: inference's batch answer, kept once per distinct model version (as in RoundPlayed)."""
+        alias_versions, predictions = _compact_answers(answers)
+        return cls(round_no, bot_move, bot_source, model_version, alias_versions, predictions)
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"b": self.bot_move.value, "src": self.bot_source.value}
+        _put_model(out, self.model_version, self.alias_versions, self.predictions)
+        return out
+
+    @classmethod
+    def from_json(cls, round_no: int, data: Mapping[str, Any]) -> SealedMove:
+        alias_versions, predictions = _get_predictions(data)
+        return cls(
+            round_no=round_no,
+            bot_move=Move(data["b"]),
+            bot_source=BotSource(data["src"]),
+            model_version=_version(data.get("v")),
+            alias_versions=alias_versions,
+            predictions=predictions,
+        )
+
+
+def _put_model(
+    out: dict[str, Any],
+    model_version: str | None,
+    alias_versions: Mapping[Alias, str],
+    predictions: Mapping[str, Probabilities],
+) -> None:
+    if model_version is not None:
+        out["v"] = model_version
+    if predictions:
+        out["av"] = [alias_versions.get(a) for a in ALIASES]
+        out["pr"] = {
+            v: [round(p[Move.ROCK] * PERMILLE), round(p[Move.PAPER] * PERMILLE)]
+            for v, p in predictions.items()
+        }
+
+
+def _get_predictions(data: Mapping[str, Any]) -> tuple[dict[Alias, str], dict[str, Probabilities]]:
+    versions = data.get("av") or ()
+    alias_versions = {a: str(v) for a, v in zip(ALIASES, versions, strict=False) if v is not None}
+    predictions = {str(v): _from_permille(int(r), int(p)) for v, (r, p) in (data.get("pr") or {}).items()}
+    return alias_versions, predictions
+
+
+@dataclass(frozen=True, slots=True)
 class GameStarted:
     """A game began; everything that stays fixed for the game (aggregate: the game id)."""
 
@@ -78,9 +150,13 @@ class GameStarted:
     opening: str
     is_test: bool
     ab_enabled: bool
+    # Sealed moves (absent in games started before them): the key every round's nonce derives from
+    # (16 random bytes, hex; never shown), and round 1's sealed move.
+    seal_key: str | None = None
+    seal: SealedMove | None = None
 
     def to_json(self) -> dict[str, Any]:
-        return {
+        out: dict[str, Any] = {
             "game_id": self.game_id,
             "player_name": self.player_name,
             "session_id": self.session_id,
@@ -91,9 +167,14 @@ class GameStarted:
             "is_test": self.is_test,
             "ab_enabled": self.ab_enabled,
         }
+        if self.seal_key is not None and self.seal is not None:
+            out["seal_key"] = self.seal_key
+            out["seal"] = self.seal.to_json()
+        return out
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> GameStarted:
+        seal = data.get("seal")
         return cls(
             game_id=str(data["game_id"]),
             player_name=str(data["player_name"]),
@@ -104,6 +185,8 @@ class GameStarted:
             opening=str(data["opening"]),
             is_test=bool(data["is_test"]),
             ab_enabled=bool(data["ab_enabled"]),
+            seal_key=None if seal is None else str(data["seal_key"]),
+            seal=None if seal is None else SealedMove.from_json(1, seal),
         )
 
 
@@ -129,6 +212,34 @@ class RoundPlayed:
     # Every alias that answered with a model -> its version; each distinct version's prediction once.
     alias_versions: Mapping[Alias, str] = field(default_factory=dict)
     predictions: Mapping[str, Probabilities] = field(default_factory=dict)
+    next_seal: SealedMove | None = None  # the next round's sealed move (None once the game ended)
+
+    @classmethod
+    def revealing(
+        cls,
+        seal: SealedMove,
+        user_move: Move,
+        points: RoundPoints,
+        outcome: RoundOutcome,
+        *,
+        latency_ms: float,
+        next_seal: SealedMove | None,
+    ) -> RoundPlayed:
+        """The round whose bot move `seal` fixed, scored as `outcome`, carrying the next round's seal."""
+        return cls(
+            round_no=seal.round_no,
+            user_move=user_move,
+            bot_move=seal.bot_move,
+            user_score=outcome.user_score,
+            bot_score=outcome.bot_score,
+            points=points,
+            bot_source=seal.bot_source,
+            model_version=seal.model_version,
+            latency_ms=round(latency_ms, 2),
+            alias_versions=seal.alias_versions,
+            predictions=seal.predictions,
+            next_seal=next_seal,
+        )
 
     @classmethod
     def record(
@@ -189,22 +300,19 @@ class RoundPlayed:
             "src": self.bot_source.value,
             "ms": self.latency_ms,
         }
-        if self.model_version is not None:
-            out["v"] = self.model_version
-        if self.predictions:
-            out["av"] = [self.alias_versions.get(a) for a in ALIASES]
-            out["pr"] = {
-                v: [round(p[Move.ROCK] * PERMILLE), round(p[Move.PAPER] * PERMILLE)]
-                for v, p in self.predictions.items()
-            }
+        _put_model(out, self.model_version, self.alias_versions, self.predictions)
+        if self.next_seal is not None:
+            out["nx"] = self.next_seal.to_json()
         return out
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> RoundPlayed:
         user_score, bot_score = data["s"]
-        versions = data.get("av") or ()
+        alias_versions, predictions = _get_predictions(data)
+        round_no = int(data["n"])
+        sealed = data.get("nx")
         return cls(
-            round_no=int(data["n"]),
+            round_no=round_no,
             user_move=Move(data["u"]),
             bot_move=Move(data["b"]),
             user_score=float(user_score),
@@ -213,10 +321,9 @@ class RoundPlayed:
             bot_source=BotSource(data["src"]),
             model_version=_version(data.get("v")),
             latency_ms=float(data["ms"]),
-            alias_versions={a: str(v) for a, v in zip(ALIASES, versions, strict=False) if v is not None},
-            predictions={
-                str(v): _from_permille(int(r), int(p)) for v, (r, p) in (data.get("pr") or {}).items()
-            },
+            alias_versions=alias_versions,
+            predictions=predictions,
+            next_seal=None if sealed is None else SealedMove.from_json(round_no + 1, sealed),
         )
 
 

@@ -37,7 +37,8 @@ from shared.features.policies import (
     replayed_value,
     round_value,
 )
-from shared.features.scoring import TARGET_POINTS, RoundOutcome, Winner, game_winner, score_round
+from shared.features.scoring import MAX_ROUNDS, TARGET_POINTS, RoundOutcome, Winner, game_winner, score_round
+from shared.features.sealing import SEAL_KEY_BYTES, commitment, round_nonce
 
 __all__ = [
     "ALIASES",
@@ -48,10 +49,12 @@ __all__ = [
     "FEATURE_NAMES",
     "FIRST_MODEL_ROUND",
     "GAME_VALUE",
+    "MAX_ROUNDS",
     "MOVES",
     "OPENINGS",
     "POLICIES",
     "POLICY_BY_FAMILY",
+    "SEAL_KEY_BYTES",
     "SERVING_ALIASES",
     "TARGET_POINTS",
     "Alias",
@@ -70,6 +73,7 @@ __all__ = [
     "build_dataset",
     "choose_move",
     "choose_opening",
+    "commitment",
     "deterministic_round_points",
     "expected_values",
     "extract_features_stateless",
@@ -81,6 +85,7 @@ __all__ = [
     "parse_move",
     "ranked_moves",
     "replayed_value",
+    "round_nonce",
     "round_result",
     "round_value",
     "score_round",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import hmac
 from dataclasses import dataclass
 
 from shared.features.moves import Move
@@ -36,9 +37,10 @@ OPENINGS_BY_NAME: dict[str, Opening] = {o.name: o for o in OPENINGS}
 TOTAL_WEIGHT = sum(o.weight for o in OPENINGS)
 
 
-def choose_opening(game_id: str) -> Opening:
-    """The game's opening, drawn with the fixed weights from a hash of the game id."""
-    digest = hashlib.sha256(f"{game_id}:opening".encode()).digest()
+def choose_opening(secret: bytes, game_id: str) -> Opening:
+    """The game's opening, drawn with the fixed weights from HMAC-SHA256(secret, game id): the server
+    reproduces it, a player who knows only the game id cannot."""
+    digest = hmac.digest(secret, f"{game_id}:opening".encode(), hashlib.sha256)
     ticket = int.from_bytes(digest[:4], "big") % TOTAL_WEIGHT
     for opening in OPENINGS:
         if ticket < opening.weight:

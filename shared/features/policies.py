@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import hmac
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -98,7 +99,8 @@ def replayed_value(
     )
 
 
-def fallback_move(game_id: str, round_no: int) -> Move:
-    """Degraded mode: a move no player can predict without the game id, reproducible per round."""
-    digest = hashlib.sha256(f"{game_id}:{round_no}:fallback".encode()).digest()
+def fallback_move(secret: bytes, game_id: str, round_no: int) -> Move:
+    """Degraded mode: HMAC-SHA256(secret, game id and round), reproducible by the server and
+    unpredictable to a player, who knows the game id but not the secret."""
+    digest = hmac.digest(secret, f"{game_id}:{round_no}:fallback".encode(), hashlib.sha256)
     return MOVES[int.from_bytes(digest[:4], "big") % 3]

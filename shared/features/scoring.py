@@ -10,11 +10,14 @@ from shared.features.points import RoundPoints
 
 TARGET_POINTS = 10.0
 TARGET_TENTHS = 100
+# A game that nobody won by then ends after this round: the higher score wins, equal scores draw.
+MAX_ROUNDS = 60
 
 
 class Winner(StrEnum):
     USER = "user"
     BOT = "bot"
+    DRAW = "draw"  # only at the round cap, with equal scores
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,8 +46,11 @@ def score_round(
     points: RoundPoints,
     user_score: float,
     bot_score: float,
+    round_no: int | None = None,
 ) -> RoundOutcome:
-    """The winner gains the points of the move they played; a draw scores nothing."""
+    """The winner gains the points of the move they played; a draw scores nothing.
+
+    With `round_no`, the round cap applies too (round MAX_ROUNDS ends the game)."""
     result = round_result(user_move, bot_move)
     user_delta = points[user_move] if result is Result.WIN else 0.0
     bot_delta = points[bot_move] if result is Result.LOSE else 0.0
@@ -57,14 +63,18 @@ def score_round(
         bot_delta=bot_delta,
         user_score=user_tenths / 10,
         bot_score=bot_tenths / 10,
-        winner=game_winner(user_tenths / 10, bot_tenths / 10),
+        winner=game_winner(user_tenths / 10, bot_tenths / 10, round_no),
     )
 
 
-def game_winner(user_score: float, bot_score: float) -> Winner | None:
-    """The first to reach 10 points wins; only one side can score in a round."""
-    if to_tenths(user_score) >= TARGET_TENTHS:
+def game_winner(user_score: float, bot_score: float, round_no: int | None = None) -> Winner | None:
+    """The first to reach 10 points wins (only one side can score in a round); after round
+    MAX_ROUNDS (when `round_no` is given) the higher score wins, and equal scores are a draw."""
+    user, bot = to_tenths(user_score), to_tenths(bot_score)
+    if user >= TARGET_TENTHS:
         return Winner.USER
-    if to_tenths(bot_score) >= TARGET_TENTHS:
+    if bot >= TARGET_TENTHS:
         return Winner.BOT
+    if round_no is not None and round_no >= MAX_ROUNDS:
+        return Winner.USER if user > bot else Winner.BOT if bot > user else Winner.DRAW
     return None

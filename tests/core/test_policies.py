@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections import Counter
 from itertools import pairwise
 
@@ -111,13 +112,28 @@ def test_every_family_has_exactly_one_policy() -> None:
         get_policy("nobody")
 
 
+SECRET = b"test-secret"
+
+
 @given(game_ids, st.integers(min_value=1, max_value=100))
 def test_fallback_move_is_reproducible(game_id: str, round_no: int) -> None:
-    assert fallback_move(game_id, round_no) is fallback_move(game_id, round_no)
+    assert fallback_move(SECRET, game_id, round_no) is fallback_move(SECRET, game_id, round_no)
+
+
+def test_fallback_moves_differ_under_two_secrets_and_not_from_the_unkeyed_hash() -> None:
+    """Keyed: a player who knows the game id (and the code) cannot derive the moves."""
+    rounds = range(4, 404)
+    one = [fallback_move(b"secret-one", "game-x", n) for n in rounds]
+    two = [fallback_move(b"secret-two", "game-x", n) for n in rounds]
+    digests = [hashlib.sha256(f"game-x:{n}:fallback".encode()).digest() for n in rounds]
+    unkeyed = [MOVES[int.from_bytes(d[:4], "big") % 3] for d in digests]
+    for other in (two, unkeyed):
+        agreement = sum(a is b for a, b in zip(one, other, strict=True)) / len(one)
+        assert agreement < 0.45, agreement  # chance is 1/3
 
 
 def test_fallback_moves_are_balanced_and_unpredictable_from_the_last_move() -> None:
-    sequence = [fallback_move("game-x", n) for n in range(1, 9001)]
+    sequence = [fallback_move(SECRET, "game-x", n) for n in range(1, 9001)]
     counts = Counter(sequence)
     assert all(abs(counts[m] / len(sequence) - 1 / 3) < 0.02 for m in MOVES)
     repeats = sum(a is b for a, b in pairwise(sequence)) / (len(sequence) - 1)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections import Counter
 
 import pytest
@@ -9,9 +10,11 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from shared.features import (
+    MAX_ROUNDS,
     MOVES,
     OPENINGS,
     Move,
+    Opening,
     Result,
     Winner,
     beaten_by,
@@ -27,6 +30,7 @@ from shared.features import (
 from tests.core.strategies import game_ids, moves
 
 rounds = st.integers(min_value=1, max_value=500)
+SECRET = b"test-secret"
 
 
 def test_rock_beats_scissors_beats_paper_beats_rock() -> None:
@@ -103,6 +107,28 @@ def test_every_game_ends_with_one_winner_at_ten_points_or_more(
         assert winner_score >= 10.0 > loser_score
 
 
+def test_openings_differ_under_two_secrets_and_not_from_the_unkeyed_hash() -> None:
+    """Keyed: the opening cannot be derived from the game id without the secret."""
+    ids = [f"game-{i}" for i in range(2_000)]
+    one = [choose_opening(b"secret-one", g) for g in ids]
+    two = [choose_opening(b"secret-two", g) for g in ids]
+    unkeyed = [_unkeyed_opening(g) for g in ids]
+    # Two independent draws from the weights agree with probability sum(w^2) ~ 0.107.
+    for other in (two, unkeyed):
+        agreement = sum(a is b for a, b in zip(one, other, strict=True)) / len(ids)
+        assert agreement < 0.16, agreement
+
+
+def _unkeyed_opening(game_id: str) -> Opening:
+    """The draw as it was before GAME_SECRET: sha256 of the game id alone."""
+    ticket = int.from_bytes(hashlib.sha256(f"{game_id}:opening".encode()).digest()[:4], "big") % 100
+    for opening in OPENINGS:
+        if ticket < opening.weight:
+            return opening
+        ticket -= opening.weight
+    raise AssertionError("unreachable")
+
+
 def test_opening_weights_are_the_contract_ones() -> None:
     weights = {o.name: o.weight for o in OPENINGS}
     assert weights == {
@@ -113,9 +139,9 @@ def test_opening_weights_are_the_contract_ones() -> None:
 
 def test_openings_are_chosen_reproducibly_with_their_weights() -> None:
     ids = [f"game-{i}" for i in range(20_000)]
-    counts = Counter(choose_opening(game_id).name for game_id in ids)
-    assert [choose_opening(game_id) for game_id in ids[:50]] == [
-        choose_opening(game_id) for game_id in ids[:50]
+    counts = Counter(choose_opening(SECRET, game_id).name for game_id in ids)
+    assert [choose_opening(SECRET, game_id) for game_id in ids[:50]] == [
+        choose_opening(SECRET, game_id) for game_id in ids[:50]
     ]
     for opening in OPENINGS:
         share = counts[opening.name] / len(ids)
@@ -124,7 +150,7 @@ def test_openings_are_chosen_reproducibly_with_their_weights() -> None:
 
 @given(game_ids)
 def test_opening_moves_follow_the_ranks(game_id: str) -> None:
-    opening = choose_opening(game_id)
+    opening = choose_opening(SECRET, game_id)
     for round_no, rank in enumerate(opening.ranks, start=1):
         ranked = ranked_moves(deterministic_round_points(game_id, round_no))
         assert opening_move(opening, game_id, round_no) is ranked[rank - 1]
@@ -133,3 +159,17 @@ def test_opening_moves_follow_the_ranks(game_id: str) -> None:
 def test_opening_move_refuses_round_four() -> None:
     with pytest.raises(ValueError, match="not an opening round"):
         opening_move(OPENINGS[0], "g", 4)
+
+
+@pytest.mark.parametrize(
+    ("user", "bot", "winner"),
+    [(4.0, 3.9, Winner.USER), (3.9, 4.0, Winner.BOT), (5.5, 5.5, Winner.DRAW)],
+)
+def test_the_round_cap_ends_a_game_by_the_higher_score_or_a_draw(
+    user: float, bot: float, winner: Winner
+) -> None:
+    points = deterministic_round_points("capped", MAX_ROUNDS)
+    # A drawn round scores nothing: the scores before it decide.
+    outcome = score_round(Move.ROCK, Move.ROCK, points, user, bot, MAX_ROUNDS)
+    assert outcome.winner is winner
+    assert score_round(Move.ROCK, Move.ROCK, points, user, bot, MAX_ROUNDS - 1).winner is None

@@ -21,6 +21,7 @@ from shared.features import ALIASES
 from tests.conftest import free_port, wait_for_port
 
 TOKEN = "test-internal-token"
+SECRET = "test-game-secret"
 UNREACHABLE_URL = "http://127.0.0.1:9"  # discard port: nothing listens there
 
 
@@ -88,6 +89,7 @@ def settings(sqlite_url: str, redis_url: str, inference: InferenceStandIn) -> Se
         redis_url=redis_url,
         inference_url=inference.url,
         internal_token=TOKEN,
+        game_secret=SECRET,
         inference_timeout_ms=1000,  # generous: the shared test machine is slow at times
     )
 

@@ -9,7 +9,7 @@ from services.gameplay.app import create_app
 from services.gameplay.settings import Settings
 from shared.events import EventStore, EventType
 from shared.features import fallback_move, select_alias
-from tests.gameplay.conftest import UNREACHABLE_URL, InferenceStandIn, play_to_end, start
+from tests.gameplay.conftest import SECRET, UNREACHABLE_URL, InferenceStandIn, play_to_end, start
 
 
 def degraded(family: str, reason: str) -> float:
@@ -28,7 +28,7 @@ def test_unreachable_inference_degrades_to_the_fallback_move_and_counts_it(setti
     model_rounds = answers[3:]
     assert {a["bot_source"] for a in model_rounds} == {"fallback"}
     assert [a["bot_move"] for a in model_rounds] == [
-        fallback_move(game["game_id"], a["round_no"]).value for a in model_rounds
+        fallback_move(SECRET.encode(), game["game_id"], a["round_no"]).value for a in model_rounds
     ]
     assert all(a["model_version"] is None for a in model_rounds)
     assert degraded("rps_bot_xgboost", "error") - before == len(model_rounds)
@@ -45,7 +45,8 @@ def test_slow_inference_times_out_into_degraded_mode(settings: Settings, inferen
             for _ in range(4)
         ]
     assert answers[3]["bot_source"] == "fallback"
-    assert degraded("rps_bot_xgboost", "timeout") - before == 1
+    # Rounds 4 and 5: the fourth answer also sealed round 5's move.
+    assert degraded("rps_bot_xgboost", "timeout") - before == 2
 
 
 def test_an_answer_without_the_games_alias_degrades_but_keeps_the_shadows(
@@ -61,7 +62,7 @@ def test_an_answer_without_the_games_alias_degrades_but_keeps_the_shadows(
         recorded = store.read_aggregate(game["game_id"])[-1].payload
     assert last["bot_source"] == "fallback"
     assert sorted(recorded.alias_versions) == ["shadow1", "shadow2"]
-    assert degraded("rps_bot_xgboost", "missing_alias") - before == 1
+    assert degraded("rps_bot_xgboost", "missing_alias") - before == 2  # rounds 4 and 5 (sealed)
 
 
 def test_ab_alias_is_reproducible_from_the_game_id_and_kept_across_a_restart(settings: Settings) -> None:

@@ -13,13 +13,14 @@ from services.gameplay import grafana
 from services.gameplay.deps import StoreDep, require_internal_token
 from services.gameplay.errors import BadQueryError
 from services.gameplay.responses import JSON
-from services.gameplay.schemas import PromotionRow
+from services.gameplay.schemas import PromotionRow, problems
 from services.gameplay.views import evidence_summary
 from shared.events import EventStore, LedgerEntry
 from shared.features import Family
 
 router = APIRouter(prefix="/internal", tags=["internal"], dependencies=[Depends(require_internal_token)])
-ERRORS: dict[int | str, dict[str, object]] = {401: {}, 403: {}, 503: {}}
+ERRORS = problems(401, 403, 422, 503)
+POST_ERRORS = problems(400, 401, 403, 413, 422, 503)  # and a body that cannot be read
 
 
 @router.get("/promotion/history", response_model=list[PromotionRow], responses=ERRORS)
@@ -55,22 +56,20 @@ def grafana_health() -> JSON:
     return JSON({"status": "ok"})
 
 
-@router.post("/grafana/search", response_model=list[str], responses=ERRORS)
+@router.post("/grafana/search", response_model=list[str], responses=POST_ERRORS)
 def grafana_search(body: grafana.SearchRequest, store: StoreDep) -> JSON:
     """The targets a panel can query (tables, then per-version series), filtered by `target`."""
     return JSON(grafana.targets(store.queries.served_versions(), body.target))
 
 
-@router.post("/grafana/metrics", responses=ERRORS)
+@router.post("/grafana/metrics", responses=POST_ERRORS)
 def grafana_metrics(body: grafana.SearchRequest, store: StoreDep) -> JSON:
     """/search in the shape the plugin's 0.6 line asks for (`label`, `value`, `payloads`)."""
     names = grafana.targets(store.queries.served_versions(), body.target)
     return JSON([{"label": name, "value": name, "payloads": []} for name in names])
 
 
-@router.post(
-    "/grafana/query", response_model=list[grafana.TimeSerie | grafana.Table], responses={**ERRORS, 422: {}}
-)
+@router.post("/grafana/query", response_model=list[grafana.TimeSerie | grafana.Table], responses=POST_ERRORS)
 def grafana_query(body: grafana.QueryRequest, store: StoreDep) -> JSON:
     """Each target as a time series or a table, over the panel's time range."""
     answers: list[grafana.TimeSerie | grafana.Table] = []
@@ -94,7 +93,7 @@ def grafana_query(body: grafana.QueryRequest, store: StoreDep) -> JSON:
     return JSON([a.model_dump(mode="json") for a in answers])
 
 
-@router.post("/grafana/annotations", response_model=list[grafana.AnnotationEvent], responses=ERRORS)
+@router.post("/grafana/annotations", response_model=list[grafana.AnnotationEvent], responses=POST_ERRORS)
 def grafana_annotations(body: grafana.AnnotationRequest, store: StoreDep) -> JSON:
     """Promotions and rollbacks (or the actions and families named in the annotation's query)."""
     events = grafana.annotation_events(_ledger_in(store, body.range), body.annotation)

@@ -7,36 +7,38 @@ from datetime import UTC, datetime, timedelta
 from fastapi import APIRouter, Query
 
 from services.gameplay.deps import SettingsDep, StoreDep
-from services.gameplay.errors import BadQueryError, GameNotFoundError, SessionNotFoundError
+from services.gameplay.errors import GameNotFoundError, SessionNotFoundError
 from services.gameplay.responses import JSON
-from services.gameplay.schemas import LeaderboardRow, PolicyView, StatsResponse
+from services.gameplay.schemas import ID_PATTERN, LeaderboardRow, PolicyView, StatsResponse, problems
 from services.gameplay.views import game_stats_view, session_view
 from shared.features import POLICIES
 
 router = APIRouter(tags=["stats"])
 
 
-@router.get("/stats", response_model=StatsResponse, responses={404: {}, 422: {}})
+@router.get("/stats", response_model=StatsResponse, responses=problems(404, 422))
 def read_stats(
     store: StoreDep,
-    game_id: str | None = Query(None, max_length=128),
-    session_id: str | None = Query(None, max_length=128),
+    game_id: str | None = Query(None, min_length=1, max_length=128, pattern=ID_PATTERN),
+    session_id: str | None = Query(None, min_length=1, max_length=128, pattern=ID_PATTERN),
 ) -> JSON:
-    """Stats of one game (`game_id`) or one session (`session_id`): give exactly one."""
-    if (game_id is None) == (session_id is None):
-        raise BadQueryError("give exactly one of the query parameters game_id or session_id")
+    """Stats of one game (`game_id`) and/or one session (`session_id`, the secret id /start_game
+    returned; it lists the session's games); what is not asked for is null."""
+    out: dict[str, object] = {"game": None, "session": None}
     if game_id is not None:
         data = store.queries.game_stats(game_id)
         if data is None:
             raise GameNotFoundError(game_id)
-        return JSON({"game": game_stats_view(data), "session": None})
-    session = store.queries.session(session_id or "")
-    if session is None:
-        raise SessionNotFoundError(session_id or "")
-    return JSON({"game": None, "session": session_view(session)})
+        out["game"] = game_stats_view(data)
+    if session_id is not None:
+        session = store.queries.session(session_id)
+        if session is None:
+            raise SessionNotFoundError(session_id)
+        out["session"] = session_view(session)
+    return JSON(out)
 
 
-@router.get("/leaderboard", response_model=list[LeaderboardRow])
+@router.get("/leaderboard", response_model=list[LeaderboardRow], responses=problems(422))
 def read_leaderboard(store: StoreDep, limit: int = Query(20, ge=1, le=200)) -> JSON:
     """Players by games won (test games excluded)."""
     rows = []
