@@ -35,7 +35,12 @@ def running_gameplay(database_url: str, redis_url: str, inference_url: str) -> I
     from services.gameplay.app import create_app
     from services.gameplay.settings import Settings
 
-    settings = Settings(database_url=database_url, redis_url=redis_url, inference_url=inference_url)
+    settings = Settings(
+        database_url=database_url,
+        redis_url=redis_url,
+        inference_url=inference_url,
+        game_secret="ui-test-secret",
+    )
     port = free_port()
     config = uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning")
     server = uvicorn.Server(config)

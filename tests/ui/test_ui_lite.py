@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 from typing import Any
 
@@ -121,6 +122,47 @@ def test_move_buttons_are_disabled_while_a_play_is_in_flight(page: Page, page_er
     assert page_errors == []
 
 
+def test_every_round_shows_the_seal_before_the_move_and_verified_after_it(
+    page: Page, gameplay_url: str, page_errors: list[str]
+) -> None:
+    """The commitment is on screen before each move; after it the page checks the reveal with Web Crypto."""
+    open_ui(page)
+    started = start_game(page, policy="brian")
+    seal = started["bot_commitment"]
+    rounds = 0
+    while page.locator("#final").is_hidden():
+        assert rounds < MAX_ROUNDS, "the game never ended"
+        expect(page.locator("#seal-hash")).to_have_text(seal)  # shown before the player moves
+        played = play_round(page, MOVE_CYCLE[rounds % len(MOVE_CYCLE)])
+        rounds += 1
+        check = page.locator("#seal-check")
+        expect(check).to_have_attribute("data-round", str(played["round_no"]))
+        expect(check).to_have_attribute("data-state", "verified")
+        expect(check).to_contain_text("verified")
+        opened = f"{started['game_id']}:{played['round_no']}:{played['bot_move']}:{played['nonce']}"
+        assert hashlib.sha256(opened.encode()).hexdigest() == seal  # the page's verdict is right
+        seal = played["bot_commitment"]
+    assert seal is None and rounds >= 4
+    assert page_errors == []
+
+
+def test_a_tampered_reveal_is_shown_as_a_mismatch(page: Page, page_errors: list[str]) -> None:
+    """The check can fail: a reveal that does not open the seal is flagged, not verified."""
+    open_ui(page)
+    start_game(page)
+
+    def tamper(route: Route) -> None:
+        answer = route.fetch()
+        body = answer.json()
+        body["nonce"] = "0" * 32
+        route.fulfill(response=answer, json=body)
+
+    page.route("**/play", tamper)
+    play_round(page, "rock")
+    expect(page.locator("#seal-check")).to_have_attribute("data-state", "mismatch")
+    assert page_errors == []
+
+
 def test_debug_page_shows_alias_version_probabilities_and_features(
     page: Page, gameplay_url: str, page_errors: list[str]
 ) -> None:
@@ -149,6 +191,8 @@ def test_debug_page_shows_alias_version_probabilities_and_features(
     card_link = newest.locator('[data-field="model_card"] a').first
     expect(card_link).to_have_attribute("href", re.compile(f"{card}$"))
     expect(newest.locator('[data-field="bot_source"]')).to_contain_text("model")
+    expect(newest.locator('[data-field="nonce"]')).to_have_text(last["nonce"])
+    expect(newest.locator('[data-field="bot_commitment"]')).to_have_text(last["bot_commitment"])
 
     rows = newest.locator("table.probs tbody tr")
     expect(rows).to_have_count(len(ALIASES))

@@ -17,7 +17,8 @@ const INFERENCE_URL =
   `${location.protocol}//${location.hostname}:8001`;
 
 function cardLinks(family, version) {
-  if (typeof version !== "number") return "–";
+  // Gameplay records the version as inference answered it: a number or its decimal string.
+  if (!/^\d+$/.test(String(version ?? ""))) return "–";
   const card = `${INFERENCE_URL}/models/${encodeURIComponent(family)}/versions/${version}/card`;
   return node(
     "span",
@@ -155,6 +156,10 @@ function roundCard(round, game, featureNames, features, newest) {
     node("dd", { dataset: { field: "model_card" } }, cardLinks(game.family, round.model_version)),
     node("dt", {}, "Moves"),
     node("dd", {}, `you ${round.user_move}, bot ${round.bot_move} (${round.result})`),
+    node("dt", {}, "Seal"),
+    node("dd", { dataset: { field: "bot_commitment" }, className: "hash" }, round.bot_commitment ?? "– (played before sealed moves)"),
+    node("dt", {}, "Nonce"),
+    node("dd", { dataset: { field: "nonce" }, className: "hash" }, round.nonce ?? "–"),
   );
   return rememberedDetails(
     `round-${round.round_no}`,

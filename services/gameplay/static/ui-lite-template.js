@@ -69,8 +69,12 @@ export function buildShell(root, mode) {
     <div id="play-area">
       <p class="hint" id="moves-hint">Pick your move. The numbers are what each move is worth this round.</p>
       <div class="moves" role="group" aria-labelledby="moves-hint">${MOVES.map(moveButton).join("")}</div>
+      <p id="seal" class="seal" title="sha256 of game id, round, the bot's move and a secret nonce: the move is fixed before yours">
+        <span class="seal-label">Bot's move sealed:</span> <code id="seal-hash"></code>
+      </p>
     </div>
     <p id="round-result" class="round-result" role="status" aria-live="polite" aria-atomic="true"></p>
+    <p id="seal-check" class="seal-check" hidden></p>
     <div id="final" class="final" hidden>
       <h2 id="final-title" tabindex="-1"></h2>
       <p id="final-score" class="final-score"></p>

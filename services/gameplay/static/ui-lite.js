@@ -1,6 +1,7 @@
 // The Lite UI: start a game, play it round by round, show the history and the final result.
 import { api, ApiError } from "./ui-lite-api.js";
 import { renderDebug } from "./ui-lite-debug.js";
+import { checkReveal } from "./ui-lite-seal.js";
 import { MOVE_NAMES, MOVES, buildShell } from "./ui-lite-template.js";
 
 const STORAGE_KEYS = {
@@ -31,6 +32,8 @@ const el = {
   playArea: $("play-area"),
   moves: [...root.querySelectorAll("button.move")],
   result: $("round-result"),
+  sealHash: $("seal-hash"),
+  sealCheck: $("seal-check"),
   final: $("final"),
   finalTitle: $("final-title"),
   finalScore: $("final-score"),
@@ -180,6 +183,20 @@ function finalText() {
   };
 }
 
+const SEAL_TEXT = {
+  verified: (r) => `✓ verified: the bot's ${MOVE_NAMES[r.bot_move].toLowerCase()} in round ${r.round_no} matches the seal shown before your move.`,
+  mismatch: (r) => `✗ round ${r.round_no}: the revealed move does not match the seal shown before your move!`,
+  unavailable: (r) => `Round ${r.round_no}'s seal could not be checked in this browser (it needs HTTPS or localhost).`,
+};
+
+async function showSealCheck(shown, played) {
+  const outcome = await checkReveal(shown, game.game_id, played);
+  el.sealCheck.dataset.state = outcome;
+  el.sealCheck.dataset.round = String(played.round_no);
+  el.sealCheck.textContent = SEAL_TEXT[outcome](played);
+  el.sealCheck.hidden = false;
+}
+
 function renderGame() {
   el.setup.hidden = true;
   el.game.hidden = false;
@@ -189,6 +206,7 @@ function renderGame() {
   renderScores();
   renderMoves();
   renderHistory();
+  el.sealHash.textContent = game.bot_commitment ?? "–";
   el.playArea.hidden = game.finished;
   el.final.hidden = !game.finished;
   if (game.finished) {
@@ -227,12 +245,21 @@ async function startGame(event) {
     const body = { player_name: playerName, policy: el.policy.value };
     const session = storage.get("session");
     if (session) body.session_id = session;
-    const started = await api.startGame(body);
+    let started;
+    try {
+      started = await api.startGame(body);
+    } catch (error) {
+      // A remembered session this server does not know (its data was reset): start a new one.
+      if (!(error instanceof ApiError && error.status === 404 && body.session_id)) throw error;
+      delete body.session_id;
+      started = await api.startGame(body);
+    }
     storage.set("name", playerName);
     storage.set("policy", started.policy);
     storage.set("session", started.session_id);
     storage.set("game", started.game_id);
     game = { ...started, finished: false, winner: null, rounds: [] };
+    el.sealCheck.hidden = true;
     el.result.textContent = `Game on against ${started.policy}. Round 1: pick your move.`;
     renderGame();
   } catch (error) {
@@ -249,6 +276,7 @@ function applyPlay(played) {
   game.bot_score = played.bot_score;
   game.finished = played.finished;
   game.winner = played.winner;
+  game.bot_commitment = played.bot_commitment;
   if (!played.finished) {
     game.round_no = played.next_round_no;
     game.round_points = played.next_round_points;
@@ -273,8 +301,11 @@ async function play(move) {
   clearError();
   setBusy(true);
   try {
-    applyPlay(await api.play(game.game_id, game.round_no, move));
+    const shown = game.bot_commitment; // the seal on screen while the player chose
+    const played = await api.play(game.game_id, game.round_no, move);
+    applyPlay(played);
     renderGame();
+    await showSealCheck(shown, played);
   } catch (error) {
     showError(error);
     // 404/409: the server knows better than this page (another tab played, or the game ended).
