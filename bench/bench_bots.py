@@ -45,10 +45,13 @@ TARGETS = {**dict.fromkeys(DETERMINISTIC_TYPES, 0.90), "human": 0.65, "random": 
 
 
 def _play(
-    url: str, games: int, mix: Mix, seed: int, *, policies: list[str] | None = None
+    stack: LocalStack, games: int, mix: Mix, seed: int, *, policies: list[str] | None = None
 ) -> SimulationResult:
     chosen = policies or POLICY_NAMES
-    result = asyncio.run(simulate(url, games, mix, concurrency=CONCURRENCY, seed=seed, policies=chosen))
+    url, token = stack.gameplay_url, stack.token  # trusted load: not rate-limited
+    result = asyncio.run(
+        simulate(url, games, mix, concurrency=CONCURRENCY, seed=seed, policies=chosen, internal_token=token)
+    )
     if result.errors:
         raise RuntimeError(f"{len(result.errors)} games failed, first: {result.errors[0]}")
     return result
@@ -101,7 +104,7 @@ def run() -> str:
             stack.start()
             train_rates = []
             for cycle in range(TRAIN_CYCLES):
-                result = _play(stack.gameplay_url, TRAIN_GAMES, parse_mix(TRAIN_MIX), seed=100 + cycle)
+                result = _play(stack, TRAIN_GAMES, parse_mix(TRAIN_MIX), seed=100 + cycle)
                 train_rates.append(
                     f"{bot_win_rate(result.records):.0%} ({_model_share(result):.0%} model moves)"
                 )
@@ -110,7 +113,7 @@ def run() -> str:
             model_share = 1.0
             for kind in PLAYER_TYPES:
                 for policy in policies:
-                    result = _play(stack.gameplay_url, EVAL_GAMES, parse_mix(kind), seed=7, policies=[policy])
+                    result = _play(stack, EVAL_GAMES, parse_mix(kind), seed=7, policies=[policy])
                     rates[(kind, policy)] = bot_win_rate(result.records)
                     model_share = min(model_share, _model_share(result))
         finally:

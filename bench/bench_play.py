@@ -41,6 +41,7 @@ REFERENCE_BARE_P50_MS = 0.25
 WARMUP_S = 2.0
 CONCURRENT_S = 10.0
 CLIENTS = 16
+BENCH_TOKEN = "bench"
 
 # -- the servers ----------------------------------------------------------------------------------
 
@@ -195,7 +196,7 @@ def inference_server(tmp: Path) -> Iterator[tuple[str, str]]:
         "SERVING_CACHE_DIR": str(tmp / "serving-cache"),
         "MLFLOW_TRACKING_URI": "",
         "LISTEN_EVENTS": "false",
-        "INTERNAL_TOKEN": "bench",
+        "INTERNAL_TOKEN": BENCH_TOKEN,
         "OMP_NUM_THREADS": "1",
     }
     log = tmp / "inference.log"
@@ -263,7 +264,9 @@ class Player:
 
 async def drive(url: str, bare: bool, clients: int, seconds: float | None, count: int | None) -> Load:
     connector = aiohttp.TCPConnector(limit=0)
-    async with aiohttp.ClientSession(connector=connector) as session:
+    # Trusted load presents the internal token: gameplay's per-client rate limits do not apply.
+    headers = {"Authorization": f"Bearer {BENCH_TOKEN}"}
+    async with aiohttp.ClientSession(connector=connector, headers=headers) as session:
         players = [Player(session, url, bare, seed) for seed in range(clients)]
         warm_until = time.perf_counter() + WARMUP_S
         while time.perf_counter() < warm_until:
@@ -328,6 +331,8 @@ def run() -> str:
                 "REDIS_URL": f"redis://127.0.0.1:{redis_port}/0",
                 "INFERENCE_URL": inference_url,
                 "ENABLE_AB_TESTING": "true",
+                "INTERNAL_TOKEN": BENCH_TOKEN,
+                "GAME_SECRET": "bench",
             }
             play_args = [
                 PYTHON,
@@ -432,7 +437,8 @@ def render(
         "",
         f"Full path: gameplay under uvicorn (uvloop, httptools, 1 worker) → SQLite WAL append "
         f"(event + projections + outbox in one `BEGIN IMMEDIATE` transaction) → outbox → Redis stream; "
-        f"model rounds ask inference for all four aliases in one `/predict/batch` call. Inference: "
+        f"a `/play` that seals a model round (the next round's move, decided after this round's outcome) "
+        f"asks inference for all four aliases in one `/predict/batch` call. Inference: "
         f"{inference_note}. Games cycle through the four policies (A/B on), random moves, started games "
         f"are not timed. Load: aiohttp clients in the bench process (same 2 cores as the servers); the "
         f"reference is a bare FastAPI `POST /echo` parsing a pydantic body, measured the same way.",

@@ -145,7 +145,15 @@ def bootstrap(env: dict[str, str], games: int, say: Say) -> None:
     say(f"no models yet: bootstrapping from {games} simulated games against the degraded bot …")
     started = time.monotonic()
     result = asyncio.run(
-        simulate(gameplay_url, games, parse_mix(BOOTSTRAP_MIX), concurrency=8, seed=0, progress=False)
+        simulate(
+            gameplay_url,
+            games,
+            parse_mix(BOOTSTRAP_MIX),
+            concurrency=8,
+            seed=0,
+            progress=False,
+            internal_token=env["INTERNAL_TOKEN"],  # trusted load: not rate-limited
+        )
     )
     say(
         f"{len(result.records)} games played ({len(result.errors)} failed), degraded bot won "

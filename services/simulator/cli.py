@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import sys
 
 from services.simulator.mix import MixError, parse_mix
@@ -63,6 +64,8 @@ def main(argv: list[str] | None = None) -> int:
             policies=policies,
             is_test=args.test,
             seed=args.seed,
+            # Trusted load: with gameplay's INTERNAL_TOKEN the games are not rate-limited.
+            internal_token=os.environ.get("INTERNAL_TOKEN") or None,
         )
     )
     print(summarise(result.records))

@@ -41,7 +41,7 @@ class GameRecord:
     player: str
     policy: str
     model_alias: str | None = None
-    winner: str | None = None  # "user", "bot", or None if stopped at MAX_ROUNDS
+    winner: str | None = None  # "user", "bot", "draw" (the round cap), or None if stopped at MAX_ROUNDS
     rounds: int = 0
     user_score: float = 0.0
     bot_score: float = 0.0
@@ -76,14 +76,12 @@ async def play_game(
     policy: str,
     *,
     player_name: str,
-    session_id: str | None = None,
     is_test: bool = False,
 ) -> GameRecord:
-    """Start a game and play it to the end; the player sees only what the API shows a human."""
+    """Start a game (in a new session) and play it to the end; the player sees only what the API
+    shows a human."""
     base = base_url.rstrip("/")
     start: dict[str, Any] = {"player_name": player_name, "policy": policy, "is_test": is_test}
-    if session_id is not None:
-        start["session_id"] = session_id
     game = await _post(session, f"{base}/start_game", start)
     record = GameRecord(
         game_id=game["game_id"], player=player_kind, policy=policy, model_alias=game.get("model_alias")

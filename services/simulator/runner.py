@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import random
 import sys
-import uuid
 from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -38,15 +37,16 @@ async def simulate(
     is_test: bool = False,
     seed: int | None = None,
     progress: bool | None = None,
+    internal_token: str | None = None,
 ) -> SimulationResult:
     """Play `games` games, the player types allocated by `mix`, policies in turn.
 
     Each game gets its own player seeded from (seed, game index), so a seeded run plays the
     same players. The progress bar shows when stderr is a terminal (or `progress=True`).
+    With `internal_token` the requests are trusted load, exempt from gameplay's rate limits.
     """
     seed = random.randrange(2**32) if seed is None else seed
     kinds = mix.allocate(games, random.Random(f"{seed}:mix"))
-    session_id = str(uuid.uuid4())
     result = SimulationResult()
     todo: asyncio.Queue[int] = asyncio.Queue()
     for i in range(games):
@@ -66,7 +66,6 @@ async def simulate(
                     kind,
                     policies[i % len(policies)],
                     player_name=f"sim-{kind}-{i}",
-                    session_id=session_id,
                     is_test=is_test,
                 )
                 result.records.append(record)
@@ -76,8 +75,9 @@ async def simulate(
             bar.set_postfix(bot_wins=f"{bot_win_rate(result.records):.0%}", errors=len(result.errors))
 
     timeout = aiohttp.ClientTimeout(total=REQUEST_TIMEOUT_S)
+    headers = {"Authorization": f"Bearer {internal_token}"} if internal_token else None
     async with aiohttp.ClientSession(
-        timeout=timeout, connector=aiohttp.TCPConnector(limit=concurrency)
+        timeout=timeout, connector=aiohttp.TCPConnector(limit=concurrency), headers=headers
     ) as session:
         await asyncio.gather(*(worker(session) for _ in range(max(1, min(concurrency, games)))))
     bar.close()

@@ -11,7 +11,12 @@ import pytest
 
 from tests.deploy.tools import REPO, compose_binary
 
-SECRETS = {"AWS_ACCESS_KEY_ID": "rps", "AWS_SECRET_ACCESS_KEY": "rps-secret-key", "INTERNAL_TOKEN": "t0ken"}
+SECRETS = {
+    "AWS_ACCESS_KEY_ID": "rps",
+    "AWS_SECRET_ACCESS_KEY": "rps-secret-key",
+    "INTERNAL_TOKEN": "t0ken",
+    "GAME_SECRET": "g4me",
+}
 
 
 def _compose(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[str]:

@@ -32,7 +32,11 @@ def get_game(stack: LocalStack, game_id: str) -> dict:
 
 def test_every_player_type_plays_whole_games_over_http(gameplay: LocalStack) -> None:
     mix = parse_mix("human:2,constant,cycle,copy,beat_last,biased,wsls,random,counter")
-    result = asyncio.run(simulate(gameplay.gameplay_url, 20, mix, concurrency=4, seed=3, is_test=True))
+    result = asyncio.run(
+        simulate(
+            gameplay.gameplay_url, 20, mix, concurrency=4, seed=3, is_test=True, internal_token=gameplay.token
+        )
+    )
     assert result.errors == []
     assert len(result.records) == 20
     assert {r.player for r in result.records} == {k for k, _ in mix.weights}
