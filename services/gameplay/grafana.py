@@ -35,7 +35,8 @@ class TimeRange(BaseModel):
 class Target(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
-    target: str = Field(max_length=256)
+    # In the schema too, so a client (or a fuzzer) can tell a valid target from the OpenAPI alone.
+    target: str = Field(max_length=256, pattern=rf"^({LEDGER}|{ANNOTATIONS}|({WIN_RATE}|{GAMES}):[^:]+:.+)$")
     refId: str | None = None  # noqa: N815 - Grafana's field name
     type: Literal["timeserie", "timeseries", "table"] | None = None
     payload: dict[str, Any] = {}
@@ -47,8 +48,9 @@ class QueryRequest(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
     range: TimeRange
-    intervalMs: int = Field(60_000, ge=1)  # noqa: N815
-    maxDataPoints: int | None = Field(None, ge=1)  # noqa: N815
+    # Bounded (a year; a million points): a 2^64 would reach the JSON encoder and be a 500.
+    intervalMs: int = Field(60_000, ge=1, le=366 * 86_400_000)  # noqa: N815
+    maxDataPoints: int | None = Field(None, ge=1, le=1_000_000)  # noqa: N815
     targets: list[Target] = Field(default_factory=list, max_length=50)
 
 
