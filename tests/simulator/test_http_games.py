@@ -50,7 +50,15 @@ def test_every_player_type_plays_whole_games_over_http(gameplay: LocalStack) -> 
 
 def test_recorded_game_matches_what_the_player_saw(gameplay: LocalStack) -> None:
     result = asyncio.run(
-        simulate(gameplay.gameplay_url, 3, parse_mix("cycle"), concurrency=1, seed=1, is_test=True)
+        simulate(
+            gameplay.gameplay_url,
+            3,
+            parse_mix("cycle"),
+            concurrency=1,
+            seed=1,
+            is_test=True,
+            internal_token=gameplay.token,
+        )
     )
     for record in result.records:
         game = get_game(gameplay, record.game_id)
@@ -68,7 +76,17 @@ def test_same_seed_draws_the_same_players(gameplay: LocalStack) -> None:
 
     def constant_moves() -> list[str]:
         mix = parse_mix("constant")
-        result = asyncio.run(simulate(gameplay.gameplay_url, 3, mix, concurrency=1, seed=5, is_test=True))
+        result = asyncio.run(
+            simulate(
+                gameplay.gameplay_url,
+                3,
+                mix,
+                concurrency=1,
+                seed=5,
+                is_test=True,
+                internal_token=gameplay.token,
+            )
+        )
         return [
             get_game(gameplay, g.game_id)["rounds"][0]["user_move"] for g in result.records
         ]  # concurrency 1: in game order
@@ -79,5 +97,15 @@ def test_same_seed_draws_the_same_players(gameplay: LocalStack) -> None:
 def test_progress_bar_counts_games_when_asked(
     gameplay: LocalStack, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    asyncio.run(simulate(gameplay.gameplay_url, 3, parse_mix("random"), seed=1, is_test=True, progress=True))
+    asyncio.run(
+        simulate(
+            gameplay.gameplay_url,
+            3,
+            parse_mix("random"),
+            seed=1,
+            is_test=True,
+            progress=True,
+            internal_token=gameplay.token,
+        )
+    )
     assert "3/3" in capsys.readouterr().err
