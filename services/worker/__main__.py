@@ -37,7 +37,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--url", help="Redis URL (default: REDIS_URL)")
     commands = parser.add_subparsers(dest="command")
     serve = commands.add_parser(
-        "serve-metrics", help="serve the rps_promoter_* and rps_trainer_* metrics, read from the event log"
+        "serve-metrics", help="serve the rps_promoter_*, rps_trainer_*, rps_drift_* metrics (from the log)"
     )
     serve.add_argument("--host", default="0.0.0.0")
     serve.add_argument("--port", type=int, default=9108)
