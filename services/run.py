@@ -37,12 +37,12 @@ from services.simulator.runner import bot_win_rate, simulate
 from shared.features import FAMILIES, Alias
 from shared.jobs import TRAIN_TIMEOUT_S
 from shared.serving_cache import open_cache
+from shared.settings import REDIS_URL
 
 ROOT = Path(__file__).resolve().parent.parent
 PROCFILE = ROOT / "Procfile"
 DATA = ROOT / "data"
 GAMEPLAY_PORT, INFERENCE_PORT = "8000", "8001"
-REDIS_URL = "redis://127.0.0.1:6379/0"
 BOOTSTRAP_GAMES = 300
 # Mostly human-like players, plus every classic strategy, so the first models see varied habits.
 BOOTSTRAP_MIX = "human:60,random:8,biased:8,constant:4,cycle:4,copy:4,beat_last:4,wsls:4,counter:4"

@@ -18,6 +18,9 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 # Days of games that training reads and that gameplay's per-bot win rates cover: one window, so
 # the cluster (kustomize sets 7) and a local run train on the same span of data.
 METRICS_WINDOW_DAYS = 7
+REDIS_URL = "redis://127.0.0.1:6379/0"
+SERVING_CACHE_DIR = Path("data/serving-cache")  # the serving cache without S3
+S3_BUCKET = "rps-serving-cache"
 
 
 def _empty_is_unset(value: object) -> object:
@@ -36,7 +39,7 @@ class ServiceSettings(BaseSettings):
     rps_env: Environment = Environment.LOCAL
     # No default: locally the internal endpoints and HTTP reloads are then disabled.
     internal_token: SecretStr | None = None
-    redis_url: str = "redis://127.0.0.1:6379/0"
+    redis_url: str = REDIS_URL
     inference_url: str = "http://127.0.0.1:8001"
 
     _empty_token_is_unset = field_validator("internal_token", mode="before")(_empty_is_unset)
@@ -63,9 +66,9 @@ class ModelStoreSettings(ServiceSettings):
     """The MLflow registry and the serving cache (a directory, or S3 when an endpoint is set)."""
 
     mlflow_tracking_uri: str = "sqlite:///data/mlflow.db"
-    serving_cache_dir: Path = Path("data/serving-cache")
+    serving_cache_dir: Path = SERVING_CACHE_DIR
     s3_endpoint_url: str | None = None
-    s3_bucket: str = "rps-serving-cache"
+    s3_bucket: str = S3_BUCKET
 
     _empty_endpoint_is_unset = field_validator("s3_endpoint_url", mode="before")(_empty_is_unset)
 

@@ -7,9 +7,7 @@ from pathlib import Path
 from shared.serving_cache.base import ServingCache
 from shared.serving_cache.local import LocalDirectoryCache
 from shared.serving_cache.s3 import S3Cache
-
-DEFAULT_DIRECTORY = Path("data/serving-cache")
-DEFAULT_BUCKET = "rps-serving-cache"
+from shared.settings import S3_BUCKET, SERVING_CACHE_DIR
 
 
 def open_cache(
@@ -17,5 +15,5 @@ def open_cache(
 ) -> ServingCache:
     """S3 when an endpoint URL is given (S3_ENDPOINT_URL), else the local directory (SERVING_CACHE_DIR)."""
     if endpoint_url:
-        return S3Cache(bucket=bucket or DEFAULT_BUCKET, endpoint_url=endpoint_url)
-    return LocalDirectoryCache(directory or DEFAULT_DIRECTORY)
+        return S3Cache(bucket=bucket or S3_BUCKET, endpoint_url=endpoint_url)
+    return LocalDirectoryCache(directory or SERVING_CACHE_DIR)
