@@ -17,3 +17,6 @@ PROMOTE_JOB = "services.promoter.jobs.promote_job"
 
 TRAIN_TIMEOUT_S = 1800  # one training run, all families
 PROMOTE_TIMEOUT_S = 300  # one promotion cycle
+
+ARCHIVE_JOB = "services.relay.jobs.archive_job"
+ARCHIVE_TIMEOUT_S = 1800  # moving a day's old games out of the database

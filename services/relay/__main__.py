@@ -3,7 +3,9 @@
 Serves /metrics (rps_relay_*), /healthz and /readyz (503 "relay down: ..." when no pass succeeded
 for 15 s) on --port. Any number may run: one holds the lease and publishes, the others wait.
 `python -m services.relay once [--requeue-after N]` publishes the outbox now and exits (refused
-while a running relay holds the lease).
+while a running relay holds the lease). `python -m services.relay archive [--days N]` moves the
+games that ended before the training window (METRICS_WINDOW_DAYS) to the object store (the
+serving cache's directory or bucket, prefix archive/events/) and out of the database (a CronJob).
 """
 
 from __future__ import annotations
@@ -22,20 +24,18 @@ from typing import Any
 
 import redis
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
-from pydantic import Field
+from rq import Queue
 
+from services.relay.jobs import archive
 from services.relay.metrics import RelayCollector
+from services.relay.settings import Settings
 from shared.events import EventStore
-from shared.events.outbox import STREAM_MAXLEN, Lease
+from shared.events.outbox import Lease
 from shared.events.relay import Relay, publish_all
-from shared.settings import EventStoreSettings
+from shared.jobs import ARCHIVE_JOB, ARCHIVE_TIMEOUT_S, TRAINING_QUEUE
 from shared.streams import STREAM
 
 log = logging.getLogger("services.relay")
-
-
-class Settings(EventStoreSettings):
-    stream_maxlen: int = Field(STREAM_MAXLEN, ge=1_000)  # entries kept (approximately) on the stream
 
 
 def _handler(relay: Relay, registry: CollectorRegistry) -> type[BaseHTTPRequestHandler]:
@@ -101,6 +101,20 @@ def _once(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def _archive(args: argparse.Namespace, settings: Settings) -> int:
+    if args.enqueue:
+        queue = Queue(TRAINING_QUEUE, connection=redis.Redis.from_url(settings.redis_url))
+        job = queue.enqueue(ARCHIVE_JOB, args.days, job_timeout=ARCHIVE_TIMEOUT_S)
+        print(f"enqueued archive job {job.id} on queue '{TRAINING_QUEUE}'")
+        return 0
+    cutoff, where, report = archive(settings, args.days)
+    print(
+        f"archived {report.games} games ({report.events} events) that ended before "
+        f"{cutoff:%Y-%m-%d %H:%M} UTC to {where}: {', '.join(report.files) or 'nothing to move'}"
+    )
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m services.relay", description=__doc__)
     parser.add_argument("--host", default="0.0.0.0")
@@ -115,6 +129,16 @@ def main(argv: list[str] | None = None) -> int:
         help="first put every event after this position back in the outbox",
     )
     once.set_defaults(run=_once)
+    archive = commands.add_parser(
+        "archive", help="move games older than the training window to the object store"
+    )
+    archive.add_argument(
+        "--days", type=int, default=None, help="keep this many days (default: METRICS_WINDOW_DAYS)"
+    )
+    archive.add_argument(
+        "--enqueue", action="store_true", help=f"enqueue it on the RQ queue '{TRAINING_QUEUE}'"
+    )
+    archive.set_defaults(run=_archive)
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     return int(args.run(args, Settings()))

@@ -24,8 +24,8 @@ from shared.streams import STREAM
 
 # Approximate trim (XADD MAXLEN ~): the stream's share of Redis's memory limit, worked out next
 # to that limit in deploy/kustomize/base/redis.yaml (626 bytes of Redis memory per entry measured
-# with four model versions predicting every round: 100,000 entries ≈ 60 MiB of the 128 MB).
-STREAM_MAXLEN = 100_000
+# with four model versions predicting every round: 80,000 entries ≈ 48 MiB of the 96 MB).
+STREAM_MAXLEN = 80_000
 PUBLISH_BATCH = 500
 
 LEASE_KEY = "rps:relay:lease"

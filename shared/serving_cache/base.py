@@ -74,6 +74,20 @@ class ServingCache(ABC):
         """Where the cache lives, for logs."""
         return type(self).__name__
 
+    # -- other objects, under a prefix of their own (the event log's archive) ------------------
+
+    def put_object(self, key: str, data: bytes) -> None:
+        """Store bytes under a key outside the models and aliases (which `clean` manages)."""
+        if key.split("/", 1)[0] in (layout.MODELS, layout.ALIASES):
+            raise ValueError(f"{key!r} is inside the serving cache's own prefixes")
+        self._write(key, data)
+
+    def get_object(self, key: str) -> bytes | None:
+        return self._read(key)
+
+    def object_keys(self, prefix: str) -> list[str]:
+        return sorted(self._keys(prefix))
+
     # -- models -------------------------------------------------------------------------------
 
     def put_model(self, family: str, version: int, artifact_dir: Path | str) -> ModelRef:

@@ -124,7 +124,7 @@ def test_cronjobs_only_enqueue_and_never_overlap() -> None:
         container = cronjob["spec"]["jobTemplate"]["spec"]["template"]["spec"]["containers"][0]
         assert container["command"][-1] == "--enqueue"
         commands.add(container["command"][2])
-    assert commands == {"services.trainer", "services.promoter"}
+    assert commands == {"services.trainer", "services.promoter", "services.relay"}
 
 
 def test_no_secret_values_in_the_repository_and_every_referenced_key_is_documented() -> None:
