@@ -16,6 +16,8 @@ from shared.features import MOVES, Dataset, GameRounds, RoundPoints, build_datas
 log = logging.getLogger(__name__)
 
 IntArray = npt.NDArray[np.int64]
+# Writers' clocks may disagree a little: the window is read from this long before its start.
+CLOCK_SKEW_MARGIN = timedelta(hours=1)
 
 
 @dataclass(slots=True)
@@ -115,12 +117,12 @@ def training_data_from_games(
 
 
 def load_training_data(store: EventStore, window_days: int, now: datetime) -> TrainingData:
-    """The training rows of the last `window_days` days, read from the log."""
+    """The training rows of the last `window_days` days, read from the log's position range of the
+    window (found by a binary search on the primary key): never a scan of the older history."""
     head = store.head_position()
     since = now - timedelta(days=window_days)
-    events = (
-        e
-        for e in store.iter_events(types=[EventType.GAME_STARTED, EventType.ROUND_PLAYED])
-        if (e.position or 0) <= head
+    start = store.position_at(since - CLOCK_SKEW_MARGIN)
+    events = store.iter_events(
+        types=[EventType.GAME_STARTED, EventType.ROUND_PLAYED], after_position=start, until_position=head
     )
     return training_data_from_games(collect_games(events, since), since, now, head)

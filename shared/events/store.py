@@ -202,6 +202,23 @@ class EventStore:
                 return
             position = batch[-1].position or position
 
+    def position_at(self, moment: datetime) -> int:
+        """The last position appended before `moment` (0 if none): a binary search over the primary
+        key, O(log n) lookups. Appends are in time order up to writers' clock skew; readers keep a
+        margin before the moment and filter on `occurred_at` themselves."""
+        first = sa.select(events.c.occurred_at).where(events.c.position >= sa.bindparam("p"))
+        first = first.order_by(events.c.position).limit(1)
+        low, high = 0, self.head_position()  # invariant: events up to `low` are before the moment
+        with _available("read"), self.engine.connect() as conn:
+            while low < high:
+                middle = (low + high + 1) // 2
+                at = conn.execute(first, {"p": middle}).scalar()
+                if at is not None and as_utc(at) < moment:
+                    low = middle
+                else:
+                    high = middle - 1
+        return low
+
     def head_position(self) -> int:
         """The position of the last appended event (0 for an empty log)."""
         with _available("read"), self.engine.connect() as conn:
