@@ -249,7 +249,10 @@ class Player:
                 # measured (test games are left out of the rounds and degraded-rounds counters).
                 start = {"player_name": "bench", "policy": next(self.policies), "is_test": False}
                 async with self.session.post(f"{self.url}/start_game", json=start) as response:
-                    self.game_id = (await response.json())["game_id"]
+                    started = await response.json()
+                if response.status != 200:  # e.g. 503 while the store is busy: an error, not a crash
+                    return 0.0, False
+                self.game_id = started["game_id"]
             body["game_id"] = self.game_id
             path = "/play"
         began = time.perf_counter()
