@@ -2,12 +2,12 @@
 
 Replay: for every holdout row the policy (shared.features.choose_move) picks a bot move from the
 model's probabilities, the row's recorded round values and the recorded scores before the round,
-and `shared.features.replayed_value` scores it against the recorded player move: the stake the bot
-wins (its move's points, plus the game's value when that takes it to 10) if its move beats the
-player's, minus the player's stake if the player's move beats it, 0 on a draw. The score per round
-is the mean of these values (what the policy maximises in expectation). Per game, the bot wins the
-replayed game if its replayed points exceed the player's over the game's model rounds; the game win
-rate is the share of holdout games won. The round win rate is the share of rounds won.
+and `shared.features.round_value` scores it against the recorded player move (as
+`replayed_value`, the promoter's paired replay too): the bot's move's points if it beats the
+player's, minus the player's move's points if the player's move beats it, 0 on a draw. The score
+per round is the mean of these values. Per game, the bot wins the replayed game if its replayed
+points exceed the player's over the game's model rounds; the game win rate is the share of holdout
+games won. The round win rate is the share of rounds won.
 """
 
 from __future__ import annotations
@@ -83,7 +83,7 @@ def replay_policy(proba: FloatArray, features: FloatArray, labels: IntArray, gam
         probabilities = {m: float(proba[i, j]) for j, m in enumerate(MOVES)}
         bot = choose_move(probabilities, points, user_score, bot_score)
         user = MOVES[int(labels[i])]
-        value[i] = round_value(bot, user, points, user_score, bot_score)
+        value[i] = round_value(bot, user, points)
         if value[i] > 0:
             bot_gain[i] = points[bot]
         elif value[i] < 0:

@@ -76,15 +76,13 @@ def choose_move(
     return best
 
 
-def round_value(
-    bot_move: Move, user_move: Move, points: RoundPoints, user_score: float, bot_score: float
-) -> float:
-    """What the round is worth to the bot in the policy's own units: the stake it wins, minus the
-    stake the player wins, 0 on a draw (so `expected_values` is its expectation under the probabilities)."""
+def round_value(bot_move: Move, user_move: Move, points: RoundPoints) -> float:
+    """What the round scores for the bot: its move's points if it wins, minus the player's move's
+    points if the player wins, 0 on a draw (score_round's deltas as one signed number)."""
     if beaten_by(bot_move) is user_move:
-        return _stake(bot_score, points[bot_move])
+        return points[bot_move]
     if beater_of(bot_move) is user_move:
-        return -_stake(user_score, points[user_move])
+        return -points[user_move]
     return 0.0
 
 
@@ -93,10 +91,8 @@ def replayed_value(
 ) -> float:
     """The policy's move on these probabilities, scored against the move the player actually made
     (the player moves simultaneously, so the replay is fair): one round of the offline gate's and
-    the promoter's paired comparison."""
-    return round_value(
-        choose_move(probabilities, points, user_score, bot_score), user_move, points, user_score, bot_score
-    )
+    the promoter's paired comparison, in points."""
+    return round_value(choose_move(probabilities, points, user_score, bot_score), user_move, points)
 
 
 def fallback_move(secret: bytes, game_id: str, round_no: int) -> Move:
