@@ -11,11 +11,11 @@ from mlflow import MlflowClient
 from prometheus_client import CollectorRegistry, start_http_server
 
 from services.promoter.__main__ import main
-from services.promoter.defaults import QUEUE
 from services.promoter.jobs import promote_job
 from services.promoter.metrics import METRIC_NAMES, PromotionCollector, ledger_reader
 from shared.events import EventStore
 from shared.features import Alias
+from shared.jobs import PROMOTION_QUEUE
 from shared.registry import set_aliases
 from tests.conftest import free_port
 from tests.promoter.builders import finished_game
@@ -115,7 +115,7 @@ def test_enqueue_puts_the_job_on_the_promotion_queue(
 
     monkeypatch.setenv("REDIS_URL", redis_url)
     assert main(["promote", "--enqueue", "--family", FAMILY.value]) == 0
-    queue = Queue(QUEUE, connection=redis.Redis.from_url(redis_url))
+    queue = Queue(PROMOTION_QUEUE, connection=redis.Redis.from_url(redis_url))
     (job,) = queue.jobs
     assert job.func_name == "services.promoter.jobs.promote_job" and job.args == (FAMILY.value,)
     assert "enqueued" in capsys.readouterr().out
