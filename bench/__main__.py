@@ -54,6 +54,12 @@ def main(argv: list[str]) -> int:
     body = "\n\n".join(f"<!-- bench:{n} -->\n{sections[n]}" for n in available if n in sections)
     RESULTS.write_text(f"{header}\n{body}\n")
     print(f"wrote {RESULTS}")
+    missed = [
+        n for n in chosen if getattr(importlib.import_module(f"bench.bench_{n}"), "targets_missed", None)
+    ]
+    if missed:
+        print(f"targets missed by: {', '.join(missed)}")
+        return 1
     return 0
 
 

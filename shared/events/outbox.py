@@ -23,9 +23,9 @@ from shared.events.records import as_utc
 from shared.streams import STREAM
 
 # Approximate trim (XADD MAXLEN ~): the stream's share of Redis's memory limit, worked out next
-# to that limit in deploy/kustomize/base/redis.yaml (626 bytes of Redis memory per entry measured
-# with four model versions predicting every round: 80,000 entries ≈ 48 MiB of the 96 MB).
-STREAM_MAXLEN = 80_000
+# to that limit in deploy/kustomize/base/redis.yaml (≈ 700 bytes of Redis memory per entry measured
+# by `python -m bench log`: sealed moves, four versions predicting: 70,000 entries ≈ 47 MiB of 96 MB).
+STREAM_MAXLEN = 70_000
 PUBLISH_BATCH = 500
 
 LEASE_KEY = "rps:relay:lease"
