@@ -320,3 +320,22 @@ def test_seals_round_trip_through_the_stored_json_and_older_events_have_none() -
     # A round's nonce: 16 bytes from the game's key, different every round and every game.
     nonces = {round_nonce(key, n) for key in ("ab" * 16, "cd" * 16) for n in range(1, 61)}
     assert len(nonces) == 120 and all(len(n) == 32 for n in nonces)
+
+
+def test_the_openapi_declares_every_error_as_a_problem_and_the_internal_token_as_bearer(
+    client: TestClient,
+) -> None:
+    spec = client.get("/openapi.json").json()
+    schemes = spec["components"]["securitySchemes"]
+    assert schemes["InternalToken"] == {**schemes["InternalToken"], "type": "http", "scheme": "bearer"}
+    for path, operations in spec["paths"].items():
+        for method, operation in operations.items():
+            if path.startswith("/internal/"):
+                assert operation.get("security") == [{"InternalToken": []}], (method, path)
+            for status, response in operation["responses"].items():
+                if int(status) < 400 or (path, status) == ("/readyz", "503"):  # readiness answers Health
+                    continue
+                schema = response["content"]["application/json"]["schema"]
+                assert schema == {"$ref": "#/components/schemas/Problem"}, (method, path, status)
+    play = spec["paths"]["/play"]["post"]["responses"]
+    assert {"404", "409", "422", "429"} <= set(play)
