@@ -188,9 +188,8 @@ class GameService:
         bot_move = seal.bot_move
         outcome = score_round(user_move, bot_move, points, state.user_score, state.bot_score, round_no)
         next_seal = None
-        if (
-            outcome.winner is None and state.seal_key is not None
-        ):  # seal the next round: the one inference call
+        # Seal the next round now (this request's one inference call), unless the game is over.
+        if outcome.winner is None and state.seal_key is not None:
             next_points = deterministic_round_points(state.game_id, round_no + 1)
 
             def features() -> np.ndarray:

@@ -339,3 +339,18 @@ def test_the_openapi_declares_every_error_as_a_problem_and_the_internal_token_as
                 assert schema == {"$ref": "#/components/schemas/Problem"}, (method, path, status)
     play = spec["paths"]["/play"]["post"]["responses"]
     assert {"404", "409", "422", "429"} <= set(play)
+
+
+def test_a_game_started_before_sealed_moves_plays_on_unsealed(client: TestClient) -> None:
+    from shared.events import GameStarted, new_event
+
+    store: EventStore = client.app.state.service.store  # type: ignore[attr-defined]
+    old = GameStarted(
+        "0ld0ld", "ada", "s-old", "lily", "rps_bot_lightgbm", "Production", "razor", False, False
+    )
+    store.append([new_event("0ld0ld", 1, old)])
+    assert client.get("/games/0ld0ld").json()["bot_commitment"] is None
+    answers = [play(client, "0ld0ld", move) for move in ("rock", "paper", "scissors", "rock", "paper")]
+    assert [a["round_no"] for a in answers] == [1, 2, 3, 4, 5]
+    assert all(a["nonce"] is None and a["bot_commitment"] is None for a in answers)
+    assert answers[-1]["bot_source"] == "model"
