@@ -28,12 +28,13 @@ from honcho.manager import Manager  # type: ignore[import-untyped]
 from honcho.printer import Message  # type: ignore[import-untyped]
 from redis import Redis
 from redis.exceptions import RedisError
-from rq.job import Job, JobStatus
+from rq.job import JobStatus
 
 from services.scheduler.enqueue import enqueue, pending_job
 from services.scheduler.schedule import ScheduledJob, scheduled_job
 from services.simulator.mix import parse_mix
 from services.simulator.runner import bot_win_rate, simulate
+from services.worker.queues import fetch_job
 from shared.features import FAMILIES, Alias
 from shared.jobs import TRAIN_TIMEOUT_S
 from shared.serving_cache import open_cache
@@ -121,7 +122,7 @@ def run_job(redis: Redis, job: ScheduledJob, say: Say) -> bool:
         return True
     deadline = time.monotonic() + TRAIN_TIMEOUT_S
     while time.monotonic() < deadline:
-        status = Job.fetch(job_id, connection=redis).get_status(refresh=True)
+        status = fetch_job(job_id, redis).get_status(refresh=True)
         if status == JobStatus.FINISHED:
             return True
         if status in (JobStatus.FAILED, JobStatus.STOPPED, JobStatus.CANCELED):

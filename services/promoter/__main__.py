@@ -37,9 +37,10 @@ def _parser() -> argparse.ArgumentParser:
 
 def _enqueue(family: str | None) -> str:
     import redis
-    from rq import Queue
 
-    queue = Queue(PROMOTION_QUEUE, connection=redis.Redis.from_url(Settings().redis_url))
+    from services.worker.queues import job_queue
+
+    queue = job_queue(PROMOTION_QUEUE, redis.Redis.from_url(Settings().redis_url))
     job = queue.enqueue(PROMOTE_JOB, family, job_timeout=PROMOTE_TIMEOUT_S)
     return str(job.id)
 

@@ -62,11 +62,15 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGINT, stop)
     now = time.monotonic()
     last_run: dict[str, float] = {j.name: now for j in jobs} if args.wait_first else {}
+    # Host and database only: the URL's user and password stay out of the log.
+    where = redis.connection_pool.connection_kwargs
     log.info(
-        "every %.0f s: train; every %.0f s: promote (%s)",
+        "every %.0f s: train; every %.0f s: promote (redis %s:%s/%s)",
         args.train_every,
         args.promote_every,
-        args.redis_url,
+        where.get("host"),
+        where.get("port"),
+        where.get("db"),
     )
     while not stopping:
         now = time.monotonic()

@@ -5,12 +5,12 @@ from __future__ import annotations
 import time
 
 from redis import Redis
-from rq import Queue
 from rq.exceptions import NoSuchJobError
-from rq.job import Job, JobStatus
+from rq.job import JobStatus
 
 from services.scheduler.defaults import LAST_JOB_KEY
 from services.scheduler.schedule import ScheduledJob
+from services.worker.queues import fetch_job, job_queue
 
 PENDING = {JobStatus.QUEUED, JobStatus.STARTED, JobStatus.DEFERRED, JobStatus.SCHEDULED}
 
@@ -22,7 +22,7 @@ def pending_job(redis: Redis, job: ScheduledJob) -> str | None:
         return None
     job_id = raw.decode() if isinstance(raw, bytes) else str(raw)
     try:
-        status = Job.fetch(job_id, connection=redis).get_status(refresh=True)
+        status = fetch_job(job_id, redis).get_status(refresh=True)
     except NoSuchJobError:
         return None
     return job_id if status in PENDING else None
@@ -36,7 +36,7 @@ def enqueue(redis: Redis, job: ScheduledJob) -> str | None:
     if pending_job(redis, job) is not None:
         return None
     job_id = f"scheduled-{job.name}-{time.time_ns()}"
-    Queue(job.queue, connection=redis).enqueue(
+    job_queue(job.queue, redis).enqueue(
         job.func,
         job_id=job_id,
         job_timeout=job.timeout_s,

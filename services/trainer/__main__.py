@@ -39,11 +39,11 @@ def _parser() -> argparse.ArgumentParser:
 
 def _enqueue(family: str | None, force: bool) -> str:
     from redis import Redis
-    from rq import Queue
 
     from services.trainer.settings import Settings
+    from services.worker.queues import job_queue
 
-    queue = Queue(jobs.TRAINING_QUEUE, connection=Redis.from_url(Settings().redis_url))
+    queue = job_queue(jobs.TRAINING_QUEUE, Redis.from_url(Settings().redis_url))
     job = queue.enqueue(
         "services.trainer.jobs.train_job",
         kwargs={"family": family, "force": force},

@@ -10,6 +10,9 @@ SciPy nor torch is imported here (~87 MB RSS).
 
 from __future__ import annotations
 
+import signal
+import threading
+
 from prometheus_client import CollectorRegistry, start_http_server
 
 from services.promoter.metrics import PromotionCollector, ledger_reader
@@ -29,12 +32,16 @@ def job_metrics_registry(store: EventStore) -> CollectorRegistry:
 
 
 def serve_metrics(host: str, port: int) -> None:
-    """Serve both collectors on http://host:port/metrics until interrupted."""
+    """Serve the collectors on http://host:port/metrics until SIGTERM or SIGINT."""
     registry = job_metrics_registry(EventStore.from_url(EventStoreSettings().database_url))
     server, thread = start_http_server(port, addr=host, registry=registry)
     url = f"http://{host}:{port}/metrics"
     print(f"serving rps_promoter_*, rps_trainer_* and rps_drift_* on {url}", flush=True)
-    try:
-        thread.join()
-    except KeyboardInterrupt:
-        server.shutdown()
+    stop = threading.Event()
+    # As PID 1 in a container, Python ignores SIGTERM unless it handles it: a pod would wait out
+    # its grace period and `compose down` its 10 s.
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda signum, frame: stop.set())
+    stop.wait()
+    server.shutdown()
+    thread.join(timeout=5)

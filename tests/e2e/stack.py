@@ -17,10 +17,11 @@ from pathlib import Path
 from typing import IO
 
 from redis import Redis
-from rq.job import Job, JobStatus
+from rq.job import JobStatus
 
 from services.scheduler.enqueue import enqueue
 from services.scheduler.schedule import scheduled_job
+from services.worker.queues import fetch_job
 from tests.conftest import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -113,7 +114,7 @@ class LocalStack:
             command = [sys.executable, "-m", "services.worker", "--burst", "--url", self.redis_url]
             worker = self._spawn(f"worker-{name}", command)
             worker.wait(timeout=timeout_s)
-            job = Job.fetch(job_id, connection=redis)
+            job = fetch_job(job_id, redis)
             if job.get_status(refresh=True) != JobStatus.FINISHED:
                 raise StackError(f"{name} job {job.get_status()}:\n{self.log_tail(f'worker-{name}', 80)}")
 

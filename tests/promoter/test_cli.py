@@ -111,13 +111,14 @@ def test_enqueue_puts_the_job_on_the_promotion_queue(
     redis_url: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     import redis
-    from rq import Queue
+
+    from services.worker.queues import job_queue
 
     monkeypatch.setenv("REDIS_URL", redis_url)
     assert main(["promote", "--enqueue", "--family", FAMILY.value]) == 0
-    queue = Queue(PROMOTION_QUEUE, connection=redis.Redis.from_url(redis_url))
+    queue = job_queue(PROMOTION_QUEUE, redis.Redis.from_url(redis_url))
     (job,) = queue.jobs
-    assert job.func_name == "services.promoter.jobs.promote_job" and job.args == (FAMILY.value,)
+    assert job.func_name == "services.promoter.jobs.promote_job" and job.args == [FAMILY.value]  # JSON
     assert "enqueued" in capsys.readouterr().out
 
 

@@ -10,12 +10,13 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from redis import Redis
-from rq import Queue
-from rq.job import Job, JobStatus
+from rq.job import JobStatus
 
 from services.trainer.synthetic import append_games, generate_games
+from services.worker.queues import fetch_job, job_queue
 from shared.events import EventStore
 from shared.features import FAMILIES, Alias, Family
+from shared.jobs import PROMOTE_JOB
 from shared.models import XY, fit_family, params_for
 from shared.registry import open_client, register_version, set_aliases
 from shared.serving_cache import LocalDirectoryCache
@@ -59,14 +60,14 @@ def test_cli_enqueues_and_the_worker_runs_promotion_before_training(
     enqueued = _run(["-m", "services.trainer", "train", "--enqueue"], env)
     assert enqueued.returncode == 0, enqueued.stderr
     redis = Redis.from_url(redis_url)
-    (train_id,) = Queue("training", connection=redis).job_ids
+    (train_id,) = job_queue("training", redis).job_ids
     assert train_id in enqueued.stdout
-    promotion = Queue("promotion", connection=redis).enqueue("time.time")  # stands in for a promotion job
+    promotion = job_queue("promotion", redis).enqueue(PROMOTE_JOB)
 
     worker = _run(["-m", "services.worker", "--burst"], env)
     assert worker.returncode == 0, worker.stderr
 
-    train_job = Job.fetch(train_id, connection=redis)
+    train_job = fetch_job(train_id, redis)
     assert train_job.get_status(refresh=True) == JobStatus.FINISHED, worker.stderr[-3000:]
     promotion.refresh()
     assert promotion.get_status() == JobStatus.FINISHED
