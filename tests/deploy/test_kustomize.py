@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-import re
 import subprocess
 from typing import Any
 
 import pytest
 
 from tests.deploy.tools import (
-    KUSTOMIZE_DIR,
     MEMORY_BUDGET_BYTES,
     OVERLAYS,
     all_containers,
+    created_secrets,
     kubernetes_validate,
     objects,
     parse_quantity,
@@ -108,11 +107,11 @@ def test_http_services_have_health_and_readiness_probes(overlay: str) -> None:
 def test_base_has_every_part_of_design_section_8() -> None:
     objs = objects("base")
     assert set(_by_kind(objs, "Deployment")) >= {"gameplay", "inference", "worker", "redis", "mlflow"}
-    assert "minio" in _by_kind(objs, "StatefulSet")
-    assert set(_by_kind(objs, "Service")) >= {"gameplay", "inference", "redis", "minio", "mlflow"}
+    assert "seaweedfs" in _by_kind(objs, "StatefulSet")
+    assert set(_by_kind(objs, "Service")) >= {"gameplay", "inference", "redis", "seaweedfs", "mlflow"}
     pvcs = _by_kind(objs, "PersistentVolumeClaim")
     assert pvcs["data-pvc"]["spec"]["resources"]["requests"]["storage"] == "1Gi"
-    assert "minio-storage-pvc" in pvcs
+    assert "s3-storage-pvc" in pvcs
     assert _by_kind(objs, "Deployment")["worker"]["spec"]["replicas"] == 1
 
 
@@ -127,19 +126,20 @@ def test_cronjobs_only_enqueue_and_never_overlap() -> None:
     assert commands == {"services.trainer", "services.promoter", "services.relay"}
 
 
-def test_no_secret_values_in_the_repository_and_every_referenced_key_is_documented() -> None:
-    example = (KUSTOMIZE_DIR / "base" / "secrets.env.example").read_text()
-    documented = set(re.findall(r"^#?\s*([A-Z][A-Z0-9_]*)=", example, flags=re.MULTILINE))
+def test_no_secret_values_in_the_repository_and_every_referenced_key_is_created() -> None:
     for overlay in OVERLAYS:
         objs = objects(overlay)
         assert not _by_kind(objs, "Secret"), "Secrets must not be generated from the repository"
+        created = created_secrets(multi_node=overlay == "overlays/multi-node")
         for obj, spec in _workloads(objs):
             for container in all_containers(spec):
                 for env in container.get("env", []):
                     ref = env.get("valueFrom", {}).get("secretKeyRef")
                     if ref:
-                        assert ref["name"] == "rps-secrets"
-                        assert ref["key"] in documented, f"{obj['metadata']['name']}: {ref['key']}"
+                        assert ref["key"] in created[ref["name"]], f"{obj['metadata']['name']}: {ref}"
+                for source in container.get("envFrom", []):
+                    if "secretRef" in source:
+                        assert source["secretRef"]["name"] in created, obj["metadata"]["name"]
 
 
 def test_only_gameplay_is_reachable_from_outside_the_namespace() -> None:
@@ -157,6 +157,7 @@ def test_only_gameplay_is_reachable_from_outside_the_namespace() -> None:
             for source in sources:
                 if "namespaceSelector" in source or "ipBlock" in source:
                     assert name == "allow-metrics-scrape", name
+                assert source != {"podSelector": {}}, f"{name} admits every pod of the namespace"
 
 
 def test_k3s_ingress_does_not_route_internal_or_metrics() -> None:
@@ -187,8 +188,9 @@ def test_bucket_job_creates_the_bucket_the_services_use() -> None:
     config = next(
         o for o in objs if o["kind"] == "ConfigMap" and o["metadata"]["name"].startswith("rps-config")
     )
-    job = _by_kind(objs, "Job")["minio-create-buckets"]
-    container = job["spec"]["template"]["spec"]["containers"][0]
-    env = {e["name"]: e.get("value") for e in container["env"]}
-    assert env["S3_BUCKET"] == config["data"]["S3_BUCKET"]
-    assert "mc --config-dir /tmp/mc mb --ignore-existing" in container["command"][-1]
+    job = _by_kind(objs, "Job")["s3-create-buckets"]
+    command = job["spec"]["template"]["spec"]["containers"][0]["command"]
+    assert command[:4] == ["python", "-m", "services.worker", "create-buckets"]
+    endpoint = command[command.index("--endpoint-url") + 1]
+    assert endpoint == config["data"]["S3_ENDPOINT_URL"]
+    assert {config["data"]["S3_BUCKET"], "mlflow"} <= set(command[6:])

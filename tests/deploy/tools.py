@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import base64
 import importlib.util
+import os
 import shutil
 import subprocess
 import sys
+import tempfile
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -86,3 +90,20 @@ def parse_quantity(value: str | int | float) -> float:
     if text.endswith("m"):
         return float(text[:-1]) / 1000
     return float(text)
+
+
+@cache
+def created_secrets(multi_node: bool = False) -> dict[str, dict[str, str]]:
+    """The Secrets create-secrets.sh makes (run offline with --dry-run): name -> key -> value."""
+    with tempfile.TemporaryDirectory() as tmp:
+        env = os.environ | {"SECRETS_ENV": f"{tmp}/secrets.env", "KUBECTL": kubectl()}
+        flags = ["--dry-run", *(["--multi-node"] if multi_node else [])]
+        result = subprocess.run(
+            [str(KUSTOMIZE_DIR / "create-secrets.sh"), *flags], capture_output=True, text=True, env=env
+        )
+    assert result.returncode == 0, result.stderr
+    return {
+        doc["metadata"]["name"]: {k: base64.b64decode(v).decode() for k, v in doc["data"].items()}
+        for doc in yaml.safe_load_all(result.stdout)
+        if doc and doc["kind"] == "Secret"
+    }
