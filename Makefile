@@ -12,13 +12,24 @@ export PYTHONDONTWRITEBYTECODE := 1
 help: ## List every target with one line each
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
 
+# The PyTorch CPU index (torch without CUDA libraries) when reachable; PyPI alone works too.
+TORCH_INDEX_URL ?= https://download.pytorch.org/whl/cpu
+PYTHON ?= $(shell for p in python3.11 python3.12 python3.13 python3; do command -v $$p >/dev/null && { echo $$p; break; }; done)
+
 $(STAMP): pyproject.toml constraints.txt
-	test -x $(PY) || python3 -m venv $(VENV)
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/pip install -q --upgrade 'pip>=24'
-	$(VENV)/bin/pip install -q -c constraints.txt -e '.[dev]'
+	index='$(TORCH_INDEX_URL)'; \
+	if [ -n "$$index" ] && ! $(PY) -c "import sys, urllib.request; urllib.request.urlopen(sys.argv[1], timeout=5)" "$$index" 2>/dev/null; then \
+		echo "$$index unreachable: torch from PyPI or a configured local wheel"; index=''; fi; \
+	$(VENV)/bin/pip install -q -c constraints.txt $${index:+--extra-index-url "$$index"} -e '.[train,dev]'
 	touch $@
 
-install: $(STAMP) ## Create .venv and install the pinned dependencies (constraints.txt)
+# docker compose's settings and secrets: written once, with random secrets (never committed).
+.env:
+	@scripts/fill-env.sh .env.example .env
+
+install: $(STAMP) .env ## Create .venv, install the pinned dependencies (constraints.txt), write .env
 
 services: ## Install/start what the tests need that is missing (redis-server, PostgreSQL, Chromium)
 	@scripts/test-services.sh

@@ -12,6 +12,19 @@ apt_install() {
 have redis-server || apt_install redis-server
 have chromium || [ -x /usr/bin/chromium ] || apt_install chromium
 
+# A Docker engine for the compose test and the container fixtures (tests/deploy/docker_env.py):
+# Debian's docker.io, started here when nothing answers; debootstrap builds local base images
+# when no registry is reachable. Without root or apt, the tests that need it say why.
+if [ "$(id -u)" = 0 ] && have apt-get; then
+  have dockerd || apt_install docker.io
+  have debootstrap || apt_install debootstrap
+fi
+if have dockerd && ! docker info >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
+  nohup dockerd >/var/log/rps-dockerd.log 2>&1 &
+  for _ in $(seq 30); do docker info >/dev/null 2>&1 && break; sleep 1; done
+  docker info >/dev/null 2>&1 || echo "warning: dockerd did not start; see /var/log/rps-dockerd.log" >&2
+fi
+
 if ! redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null 2>&1; then
   redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save "" --appendonly no >/dev/null
 fi
