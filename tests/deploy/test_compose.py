@@ -87,7 +87,7 @@ def test_compose_starts_in_order_of_health() -> None:
 def test_app_containers_use_the_serving_or_training_image_and_the_event_store_volume() -> None:
     services = _config()["services"]
     images = {name: services[name]["image"] for name in services}
-    for name in ("gameplay", "relay", "scheduler", "job-metrics", "s3-init"):
+    for name in ("gameplay", "inference", "relay", "scheduler", "job-metrics", "s3-init"):
         assert images[name] == "rps-mlops-serving:local", name
         assert services[name]["build"]["target"] == "serving"
     for name in ("worker", "mlflow"):
