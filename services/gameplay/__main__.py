@@ -12,7 +12,9 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
     import uvicorn
 
     from services.gameplay.app import create_app
+    from shared.logs import setup_logging
 
+    setup_logging("gameplay", args.log_level)
     uvicorn.run(
         create_app(settings),
         host=args.host,
@@ -21,6 +23,7 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
         http="httptools",
         access_log=False,
         log_level=args.log_level,
+        log_config=None,  # shared/logs.py's handler, not uvicorn's own
     )
     return 0
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import logging
 import os
 import sys
 
@@ -32,13 +31,14 @@ def main(argv: list[str] | None = None) -> int:
 
     from services.inference.libraries import import_model_libraries
     from services.inference.main import create_app
+    from shared.logs import setup_logging
 
-    logging.basicConfig(
-        level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
+    setup_logging("inference", args.log_level)
     import_model_libraries()
     app = create_app(freeze_gc=True)
-    uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level, access_log=False)
+    uvicorn.run(
+        app, host=args.host, port=args.port, log_level=args.log_level, access_log=False, log_config=None
+    )
     return 0
 
 

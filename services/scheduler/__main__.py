@@ -14,6 +14,7 @@ from redis import Redis
 from services.scheduler import defaults
 from services.scheduler.enqueue import enqueue
 from services.scheduler.schedule import default_schedule, due
+from shared.logs import setup_logging
 from shared.settings import ServiceSettings
 
 log = logging.getLogger("services.scheduler")
@@ -43,7 +44,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.train_every <= 0 or args.promote_every <= 0:
         parser.error("intervals must be positive")
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s scheduler %(message)s")
+    setup_logging("scheduler")
     redis = Redis.from_url(args.redis_url)
     jobs = default_schedule(args.train_every, args.promote_every)
     if args.once:

@@ -14,6 +14,7 @@ On SIGTERM/SIGINT a warm shutdown (the cluster) lets the running job finish; a c
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import sys
 import time
@@ -27,8 +28,10 @@ from redis import Redis  # noqa: E402
 
 from services.worker.queues import build_worker  # noqa: E402
 from shared.jobs import WORKER_QUEUES  # noqa: E402
+from shared.logs import setup_logging  # noqa: E402
 from shared.settings import ServiceSettings  # noqa: E402
 
+log = logging.getLogger("services.worker")
 BUCKETS_WAIT_S = 120.0  # how long create-buckets waits for a starting S3 server
 
 
@@ -50,12 +53,12 @@ def create_buckets(endpoint_url: str, buckets: list[str], wait_s: float = BUCKET
     for bucket in buckets:
         try:
             client.create_bucket(Bucket=bucket)
-            print(f"created bucket {bucket}", flush=True)
+            log.info("created bucket %s", bucket)
         except ClientError as exc:
             code = exc.response.get("Error", {}).get("Code")
             if code not in ("BucketAlreadyOwnedByYou", "BucketAlreadyExists"):
                 raise
-            print(f"bucket {bucket} exists", flush=True)
+            log.info("bucket %s exists", bucket)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -78,6 +81,7 @@ def main(argv: list[str] | None = None) -> int:
     buckets.add_argument("--endpoint-url", required=True, help="the S3 server, e.g. http://seaweedfs:8333")
     buckets.add_argument("bucket", nargs="+")
     args = parser.parse_args(argv)
+    setup_logging("job-metrics" if args.command == "serve-metrics" else "worker")
     if args.command == "serve-metrics":
         from services.worker.metrics import serve_metrics
 

@@ -10,6 +10,7 @@ SciPy nor torch is imported here (~87 MB RSS).
 
 from __future__ import annotations
 
+import logging
 import signal
 import threading
 
@@ -20,6 +21,8 @@ from services.trainer.metrics import TrainingCollector, trained_reader
 from services.worker.drift import DriftCollector
 from shared.events import EventStore
 from shared.settings import EventStoreSettings
+
+log = logging.getLogger(__name__)
 
 
 def job_metrics_registry(store: EventStore) -> CollectorRegistry:
@@ -35,8 +38,7 @@ def serve_metrics(host: str, port: int) -> None:
     """Serve the collectors on http://host:port/metrics until SIGTERM or SIGINT."""
     registry = job_metrics_registry(EventStore.from_url(EventStoreSettings().database_url))
     server, thread = start_http_server(port, addr=host, registry=registry)
-    url = f"http://{host}:{port}/metrics"
-    print(f"serving rps_promoter_*, rps_trainer_* and rps_drift_* on {url}", flush=True)
+    log.info("serving rps_promoter_*, rps_trainer_* and rps_drift_* on http://%s:%s/metrics", host, port)
     stop = threading.Event()
     # As PID 1 in a container, Python ignores SIGTERM unless it handles it: a pod would wait out
     # its grace period and `compose down` its 10 s.
