@@ -31,7 +31,7 @@ $(STAMP): pyproject.toml constraints.txt
 
 install: $(STAMP) .env ## Create .venv, install the pinned dependencies (constraints.txt), write .env
 
-services: ## Install/start what the tests need that is missing (redis-server, PostgreSQL, Chromium)
+services: ## Install/start what the tests need that is missing (redis-server, PostgreSQL, Chromium, Docker)
 	@scripts/test-services.sh
 
 test: install services ## Run the whole test suite against real services
@@ -49,7 +49,8 @@ format: install ## Apply ruff's fixes and formatting
 bench: install services ## Run the benchmarks; results go to bench/results.md
 	$(PY) -m bench
 
-run: install ## Run the whole system locally (SQLite, a local Redis, a local model cache)
+run: install ## Run the whole system locally (SQLite, a local Redis it installs if needed, a local model cache)
+	@PYTHON=$(PY) scripts/ensure-redis.sh
 	$(PY) -m services.run
 
 simulate: install ## Play simulated games against local gameplay (GAMES=200 PLAYERS=human:70,random:10,cycle:20 URL=...)
