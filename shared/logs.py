@@ -62,3 +62,5 @@ def setup_logging(
         library = logging.getLogger(name)
         library.handlers.clear()
         library.propagate = True
+    # One line per Alembic plugin at every start says nothing; the migrations it runs still show.
+    logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)

@@ -36,14 +36,17 @@ def job_metrics_registry(store: EventStore) -> CollectorRegistry:
 
 def serve_metrics(host: str, port: int) -> None:
     """Serve the collectors on http://host:port/metrics until SIGTERM or SIGINT."""
+    stop = threading.Event()
+    # Before the port opens, so no SIGTERM can come first. As PID 1 in a container, Python ignores
+    # SIGTERM unless it handles it: a pod would wait out its grace period, `compose down` 10 s.
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda signum, frame: stop.set())
     registry = job_metrics_registry(EventStore.from_url(EventStoreSettings().database_url))
     server, thread = start_http_server(port, addr=host, registry=registry)
     log.info("serving rps_promoter_*, rps_trainer_* and rps_drift_* on http://%s:%s/metrics", host, port)
-    stop = threading.Event()
-    # As PID 1 in a container, Python ignores SIGTERM unless it handles it: a pod would wait out
-    # its grace period and `compose down` its 10 s.
-    for signum in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(signum, lambda signum, frame: stop.set())
-    stop.wait()
+    # Short waits: the kernel may hand SIGTERM to the server thread, and the main thread runs
+    # Python's handler only when it wakes.
+    while not stop.wait(timeout=0.5):
+        pass
     server.shutdown()
     thread.join(timeout=5)
