@@ -34,9 +34,13 @@ pytestmark = pytest.mark.slow
 
 # The serving image leaves these out (MLflow server: Flask; the rest by name).
 TRAINING_ONLY = ("torch", "pandas", "pyarrow", "sklearn", "flask")
-SERVICES = ("redis", "seaweedfs", "mlflow", "inference", "gameplay", "worker", "job-metrics", "scheduler")
+SERVICES = (
+    "redis", "seaweedfs", "mlflow", "inference", "gameplay", "relay", "worker", "job-metrics", "scheduler",
+)  # fmt: skip
 # Stopped in reverse start order, one at a time, so each one's stop is timed alone.
-STOP_ORDER = ("scheduler", "job-metrics", "worker", "gameplay", "inference", "mlflow", "seaweedfs", "redis")
+STOP_ORDER = (
+    "scheduler", "job-metrics", "worker", "relay", "gameplay", "inference", "mlflow", "seaweedfs", "redis",
+)  # fmt: skip
 SEED_GAMES = """
 import os
 from datetime import UTC, datetime, timedelta
