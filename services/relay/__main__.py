@@ -24,11 +24,11 @@ from typing import Any
 
 import redis
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
-from rq import Queue
 
 from services.relay.jobs import archive
 from services.relay.metrics import RelayCollector
 from services.relay.settings import Settings
+from services.worker.queues import job_queue
 from shared.events import EventStore
 from shared.events.outbox import Lease
 from shared.events.relay import Relay, publish_all
@@ -103,7 +103,7 @@ def _once(args: argparse.Namespace, settings: Settings) -> int:
 
 def _archive(args: argparse.Namespace, settings: Settings) -> int:
     if args.enqueue:
-        queue = Queue(TRAINING_QUEUE, connection=redis.Redis.from_url(settings.redis_url))
+        queue = job_queue(TRAINING_QUEUE, redis.Redis.from_url(settings.redis_url))
         job = queue.enqueue(ARCHIVE_JOB, args.days, job_timeout=ARCHIVE_TIMEOUT_S)
         print(f"enqueued archive job {job.id} on queue '{TRAINING_QUEUE}'")
         return 0

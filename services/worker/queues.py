@@ -20,9 +20,9 @@ from rq import Queue, Worker
 from rq.job import Job
 from rq.serializers import JSONSerializer
 
-from shared.jobs import PROMOTE_JOB, TRAIN_JOB
+from shared.jobs import ARCHIVE_JOB, PROMOTE_JOB, TRAIN_JOB
 
-KNOWN_JOBS = frozenset({TRAIN_JOB, PROMOTE_JOB})
+KNOWN_JOBS = frozenset({TRAIN_JOB, PROMOTE_JOB, ARCHIVE_JOB})
 INTERRUPTED = "interrupted: the worker was stopped (cold shutdown) while the job ran"
 
 

@@ -16,7 +16,7 @@ from tests.deploy.tools import KUSTOMIZE_DIR, OVERLAYS, all_containers, created_
 
 REDIS_SCRIPT = (KUSTOMIZE_DIR / "base" / "redis-start.sh").read_text()
 S3_SCRIPT = (KUSTOMIZE_DIR / "base" / "seaweedfs-start.sh").read_text()
-ENQUEUERS = {"enqueue-training", "enqueue-promotion"}
+ENQUEUERS = {"enqueue-training", "enqueue-promotion", "enqueue-archive"}
 
 # Which Secret each workload may read; the rest of the namespace's Secrets are not theirs.
 SECRETS_OF = {
@@ -30,6 +30,7 @@ SECRETS_OF = {
     "s3-create-buckets": {"rps-s3"},
     "enqueue-training": {"rps-enqueue"},
     "enqueue-promotion": {"rps-enqueue"},
+    "enqueue-archive": {"rps-enqueue"},
     "postgres": {"rps-postgres"},
 }
 

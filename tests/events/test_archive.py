@@ -80,8 +80,10 @@ def test_the_cronjob_enqueues_the_archive_for_the_worker(
     sqlite_url: str, redis_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from redis import Redis
-    from rq import Queue, SimpleWorker
+    from rq import SimpleWorker
+    from rq.serializers import JSONSerializer
 
+    from services.worker.queues import KnownJob, job_queue
     from shared.jobs import ARCHIVE_JOB, TRAINING_QUEUE
 
     store = EventStore.from_url(sqlite_url)
@@ -93,8 +95,10 @@ def test_the_cronjob_enqueues_the_archive_for_the_worker(
         monkeypatch.setenv(name, value)
     monkeypatch.setenv("SERVING_CACHE_DIR", str(tmp_path / "cache"))
     assert relay_main(["archive", "--enqueue", "--days", "7"]) == 0
-    queue = Queue(TRAINING_QUEUE, connection=Redis.from_url(redis_url))
+    queue = job_queue(TRAINING_QUEUE, Redis.from_url(redis_url))
     (job,) = queue.jobs
     assert job.func_name == ARCHIVE_JOB
-    SimpleWorker([queue], connection=queue.connection).work(burst=True)
+    SimpleWorker([queue], connection=queue.connection, serializer=JSONSerializer, job_class=KnownJob).work(
+        burst=True
+    )
     assert queue.fetch_job(job.id).return_value()["games"] == 2
