@@ -1,4 +1,4 @@
-"""The serving cache in an S3 bucket (MinIO in compose and k3s), through boto3."""
+"""The serving cache in an S3 bucket (SeaweedFS in compose and k3s, or any S3), through boto3."""
 
 from __future__ import annotations
 
