@@ -30,9 +30,11 @@ from services.relay.metrics import RelayCollector
 from services.relay.settings import Settings
 from services.worker.queues import job_queue
 from shared.events import EventStore
+from shared.events.archive import read_archive
 from shared.events.outbox import Lease
 from shared.events.relay import Relay, publish_all
 from shared.jobs import ARCHIVE_JOB, ARCHIVE_TIMEOUT_S, TRAINING_QUEUE
+from shared.serving_cache.factory import open_cache
 from shared.streams import STREAM
 
 log = logging.getLogger("services.relay")
@@ -115,6 +117,15 @@ def _archive(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def _rebuild(_args: argparse.Namespace, settings: Settings) -> int:
+    source = open_cache(settings.serving_cache_dir, settings.s3_endpoint_url, settings.s3_bucket)
+    store = EventStore.from_url(settings.database_url)
+    count = store.rebuild_projections(read_archive(source))
+    store.close()
+    print(f"rebuilt the projections from {count} events (archive first, then the log)")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m services.relay", description=__doc__)
     parser.add_argument("--host", default="0.0.0.0")
@@ -139,6 +150,9 @@ def main(argv: list[str] | None = None) -> int:
         "--enqueue", action="store_true", help=f"enqueue it on the RQ queue '{TRAINING_QUEUE}'"
     )
     archive.set_defaults(run=_archive)
+    commands.add_parser(
+        "rebuild-projections", help="recreate the projections from the archive and the log"
+    ).set_defaults(run=_rebuild)
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     return int(args.run(args, Settings()))

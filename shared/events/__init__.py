@@ -51,6 +51,7 @@ Errors::
 
 from shared.events.checkpoints import Checkpoint, ReaderCheckpoints
 from shared.events.errors import (
+    ArchiveRequiredError,
     CheckpointConflictError,
     ConcurrencyError,
     EventStoreError,
@@ -80,6 +81,7 @@ __all__ = [
     "STREAM",
     "AliasAction",
     "AliasesChanged",
+    "ArchiveRequiredError",
     "BotSource",
     "Checkpoint",
     "CheckpointConflictError",

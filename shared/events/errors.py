@@ -4,6 +4,7 @@ EventStoreError
 ├── ConcurrencyError      another writer appended to the aggregate first (seq taken or skipped)
 ├── CheckpointConflictError   another reader saved the same named checkpoint first
 ├── StoreUnavailableError     the database is locked past the busy timeout, or failing: retry later
+├── ArchiveRequiredError      a rebuild of the projections without the archive of archived games
 ├── UnknownEventTypeError      a stored or submitted event type this code does not know
 └── UnknownSchemaVersionError  a stored payload version with no upcaster to the current one
 """
@@ -34,6 +35,14 @@ class StoreUnavailableError(EventStoreError):
     def __init__(self, operation: str, cause: str) -> None:
         self.operation = operation
         super().__init__(f"event store unavailable during {operation}: {cause}")
+
+
+class ArchiveRequiredError(EventStoreError):
+    def __init__(self, game_id: str) -> None:
+        super().__init__(
+            f"game {game_id!r} (and maybe others) was archived: rebuild the projections with the archive "
+            "(python -m services.relay rebuild-projections) or their totals are lost"
+        )
 
 
 class UnknownEventTypeError(EventStoreError):

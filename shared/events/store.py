@@ -15,17 +15,21 @@ from shared.events import migrate
 from shared.events.checkpoints import ReaderCheckpoints
 from shared.events.direct import DirectWriter, Executor
 from shared.events.engine import SQLITE_BUSY_TIMEOUT_S, WRITE_OPTION, WalCheckpointer, create_engine
-from shared.events.errors import ConcurrencyError, StoreUnavailableError
+from shared.events.errors import ArchiveRequiredError, ConcurrencyError, StoreUnavailableError
 from shared.events.payloads import Payload, decode_payload
 from shared.events.projections import apply_events, clear_projections
 from shared.events.queries import ProjectionQueries
 from shared.events.records import Event, as_utc, dumps, loads, new_event
-from shared.events.schema import events, ledger, outbox
+from shared.events.schema import events, games, ledger, outbox, rounds
 from shared.streams import EventType
 
 REBUILD_BATCH = 2000
 _INSERT_EVENT = events.insert()  # built once: a statement per call costs more than the SQL
 _INSERT_OUTBOX = outbox.insert()
+# A game of the projection whose events are not in the log any more: it was archived.
+_ARCHIVED_GAME = (
+    sa.select(games.c.game_id).where(~sa.exists().where(events.c.aggregate_id == games.c.game_id)).limit(1)
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -253,11 +257,21 @@ class EventStore:
 
     # -- projections -----------------------------------------------------------
 
-    def rebuild_projections(self) -> int:
-        """Drop every projection row and replay the whole log in one transaction; returns the count."""
+    def rebuild_projections(self, archived: Iterable[Event] = ()) -> int:
+        """Drop every projection row and replay the log in one transaction, the `archived` events
+        (shared.events.archive.read_archive) first; returns the count. Refused when games were
+        archived and no archive is given: their totals would be lost."""
         count = 0
         with self._writer.begin() as conn:
+            archived_games = list(conn.execute(_ARCHIVED_GAME).scalars())
             clear_projections(conn)
+            for event in archived:
+                apply_events(conn, [event])
+                count += 1
+            if archived_games and not count:
+                raise ArchiveRequiredError(archived_games[0])
+            # An archived round's event left the log: so does its row of the rounds projection.
+            conn.execute(rounds.delete().where(rounds.c.position.not_in(sa.select(events.c.position))))
             position = 0
             while True:
                 query = sa.select(events).where(events.c.position > position).order_by(events.c.position)
@@ -265,6 +279,9 @@ class EventStore:
                 apply_events(conn, batch)
                 count += len(batch)
                 if len(batch) < REBUILD_BATCH:
+                    conn.execute(
+                        rounds.delete().where(rounds.c.position.not_in(sa.select(events.c.position)))
+                    )
                     return count
                 position = batch[-1].position or position
 

@@ -157,6 +157,7 @@ def test_ctrl_c_on_make_run_returns_quickly_and_leaves_no_process(redis_url: str
         "REDIS_URL": redis_url,
         "GAMEPLAY_PORT": str(gameplay),
         "INFERENCE_PORT": str(inference),
+        "RELAY_PORT": str(free_port()),  # 9109 may be another make run's relay
     }
     run = subprocess.Popen(
         [sys.executable, "-m", "services.run", "--no-bootstrap", "--data-dir", str(tmp_path / "data")],

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 from services.relay.__main__ import main as relay_main
 from services.trainer.synthetic import append_games, generate_games
-from shared.events import EventStore
+from shared.events import ArchiveRequiredError, EventStore
 from shared.events.archive import ARCHIVE_PREFIX, archive_games, read_archive
 from shared.events.schema import events, outbox
 from shared.serving_cache.local import LocalDirectoryCache
@@ -45,6 +45,13 @@ def test_old_games_move_to_the_object_store_and_the_totals_stay(sqlite_url: str,
     with store.engine.connect() as conn:
         assert conn.execute(sa.text("SELECT count(*) FROM rounds")).scalar() == sum(len(g) for g in recent)
     assert archive_games(store, target, cutoff=NOW - timedelta(days=30)).games == 0  # nothing left to move
+
+    live = store.queries.projection_snapshot()
+    with pytest.raises(ArchiveRequiredError):
+        store.rebuild_projections()  # without the archive the old games' totals would be lost
+    assert store.queries.projection_snapshot() == live  # the refused rebuild rolled back
+    assert store.rebuild_projections(read_archive(target)) == len(stored_old) + len(list(store.iter_events()))
+    assert store.queries.projection_snapshot() == live
     store.close()
 
 
