@@ -6,9 +6,11 @@ here reads the environment.
 
 from __future__ import annotations
 
+import fcntl
 import os
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
 
 # mlflow reads this at import time; the registry never phones home.
@@ -18,6 +20,7 @@ os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")  # jobs l
 import mlflow.artifacts
 from mlflow import MlflowClient
 from mlflow.exceptions import MlflowException
+from sqlalchemy.engine import make_url
 
 from shared.features import ALIASES, Alias, Family
 from shared.models import read_meta
@@ -30,9 +33,23 @@ CONTRACT_TAG = "contract_hash"  # model-version tag: the feature contract it was
 EXPERTS_TAG = "experts_hash"  # model-version tag: the expert columns it was fitted with ("none")
 
 
+@contextmanager
+def _sqlite_creation_lock(tracking_uri: str) -> Iterator[None]:
+    """Processes opening one SQLite store take turns: MLflow creates a fresh store's tables on
+    first open, and two processes doing it at once fail (a training job and a promotion cycle)."""
+    database = make_url(tracking_uri).database if tracking_uri.startswith("sqlite:///") else None
+    if not database or not Path(database).parent.is_dir():
+        yield
+        return
+    with Path(f"{database}.open-lock").open("a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
+        yield
+
+
 def open_client(tracking_uri: str, registry_uri: str | None = None) -> MlflowClient:
     """A client for one tracking server/store (an sqlite:/// URI, http(s)://, databricks...)."""
-    return MlflowClient(tracking_uri=tracking_uri, registry_uri=registry_uri or tracking_uri)
+    with _sqlite_creation_lock(tracking_uri):
+        return MlflowClient(tracking_uri=tracking_uri, registry_uri=registry_uri or tracking_uri)
 
 
 def _is_not_found(exc: MlflowException) -> bool:
