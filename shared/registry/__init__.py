@@ -15,6 +15,9 @@ Every alias change goes through one protocol (moves.py): ledger entry, MLflow, c
     apply_move(store, edges, AliasMove(family, AliasAction.PROMOTE, before, after, reason, evidence))
     recover(store, edges, family)    # a change cut short: MLflow to the ledger, the cache to MLflow
 
+Model cards (cards.py): `log_card` at registration, `refresh_cards(store, client, cache, family,
+evidence)` after a cycle (rewrites only the cards whose ledger entries or evidence changed).
+
 A registered version's source is the run's `model` artifact path; the version carries the
 tag `contract_hash`.
 """
