@@ -5,6 +5,13 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 export MLFLOW_DISABLE_TELEMETRY := true
 export PYTHONDONTWRITEBYTECODE := 1
+# `make simulate`'s defaults: variables, since $(or …) would split the mix at its commas.
+GAMES ?= 200
+PLAYERS ?= human:70,random:10,cycle:20
+URL ?= http://127.0.0.1:8000
+# `make run` keeps its internal token in data/: these chores present it (trusted load is not
+# rate-limited; reloads need it).
+simulate train promote rollback: export INTERNAL_TOKEN ?= $(shell cat data/internal-token 2>/dev/null)
 
 .DEFAULT_GOAL := help
 .PHONY: help install services test lint format bench run simulate train promote rollback screenshots clean
@@ -54,8 +61,7 @@ run: install ## Run the whole system locally (SQLite, a local Redis it installs 
 	$(PY) -m services.run
 
 simulate: install ## Play simulated games against local gameplay (GAMES=200 PLAYERS=human:70,random:10,cycle:20 URL=...)
-	$(PY) -m services.simulator simulate --games $(or $(GAMES),200) \
-		--players '$(or $(PLAYERS),human:70,random:10,cycle:20)' --url $(or $(URL),http://127.0.0.1:8000)
+	$(PY) -m services.simulator simulate --games $(GAMES) --players '$(PLAYERS)' --url $(URL)
 
 train: install ## Train every family now, here, with a progress bar (--force: new-rows minimum ignored, exit 2 if none trained)
 	$(PY) -m services.trainer train --now --force
