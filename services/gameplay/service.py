@@ -23,6 +23,7 @@ from services.gameplay.errors import (
 )
 from services.gameplay.game import BotChoice, GameState, fold, round_events, sealed
 from services.gameplay.inference import InferenceClient, InferenceUnavailableError
+from services.gameplay.routing import OutcomeTally
 from services.gameplay.settings import Settings
 from shared.events import (
     BotSource,
@@ -38,6 +39,7 @@ from shared.features import (
     Move,
     RoundOutcome,
     RoundPoints,
+    Winner,
     choose_move,
     choose_opening,
     deterministic_round_points,
@@ -115,6 +117,7 @@ class GameService:
         self.secret = secret  # GAME_SECRET: keys the openings and the fallback moves
         self.cache = GameCache(store, settings.game_cache_size)
         self.breaker = StoreBreaker(STORE_RETRY_AFTER_S)
+        self.tally = OutcomeTally.from_store(store) if settings.routing == "bandit" else None
 
     def start_game(
         self, player_name: str, policy_name: str, session_id: str | None, is_test: bool
@@ -130,7 +133,8 @@ class GameService:
             raise SessionNotFoundError(session_id)
         policy = get_policy(policy_name)
         game_id = uuid.uuid4().hex
-        alias = select_alias(game_id, self.settings.enable_ab_testing, self.settings.ab_split)
+        split = self.settings.ab_split if self.tally is None else self.tally.share_b(policy.family.value)
+        alias = select_alias(game_id, self.settings.enable_ab_testing, split)
         opening = choose_opening(self.secret, game_id)
         first = BotChoice(opening_move(opening, game_id, 1), BotSource.OPENING, None, {})
         payload = GameStarted(
@@ -217,6 +221,9 @@ class GameService:
             metrics.ROUNDS.labels(state.policy, payload.bot_source.value).inc()
             if state.finished:
                 metrics.GAMES_FINISHED.labels(state.policy, state.alias, str(state.winner)).inc()
+                if self.tally is not None:
+                    bot_won = state.winner is Winner.BOT
+                    self.tally.add(state.family, state.alias, state.model_version, bot_won, time.time())
         metrics.PLAY_SECONDS.observe(time.perf_counter() - started)
         return round_response(state, payload)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, SecretStr, field_validator, model_validator
 
@@ -16,6 +17,7 @@ class Settings(EventStoreSettings):
     inference_timeout_ms: float = Field(150.0, gt=0)
     enable_ab_testing: bool = False
     ab_split: float = Field(0.5, ge=0.0, le=1.0)
+    routing: Literal["fixed", "bandit"] = "fixed"  # bandit: Thompson sampling replaces ab_split
     max_body_bytes: int = Field(16_384, ge=256)
     game_cache_size: int = Field(10_000, ge=0)
     # An append waits this long for another writer's lock, on the event loop: then 503 + Retry-After.

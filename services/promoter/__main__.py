@@ -32,6 +32,9 @@ def _parser() -> argparse.ArgumentParser:
     rollback.add_argument("--family", required=True, choices=[f.value for f in FAMILIES])
     evidence = commands.add_parser("evidence", help="print the evidence of every aliased version")
     evidence.add_argument("--family", choices=[f.value for f in FAMILIES], help="one family (default: all)")
+    evidence.add_argument(
+        "--rebuild", action="store_true", help="forget the evidence checkpoint and fold the whole log again"
+    )
     return parser
 
 
@@ -45,24 +48,27 @@ def _enqueue(family: str | None) -> str:
     return str(job.id)
 
 
-def _evidence(family: str | None) -> str:
+def _evidence(family: str | None, rebuild: bool) -> str:
     from services.promoter.apply import registry_aliases
     from services.promoter.jobs import open_edges, open_store
-    from services.promoter.ledger import FamilyHistory
-    from services.promoter.source import load_changes, load_evidence
+    from services.promoter.source import load_evidence, load_status, rebuild_evidence
     from services.promoter.table import evidence_table
 
     settings = Settings()
     store = open_store(settings)
     try:
-        evidence = load_evidence(store)
+        evidence = rebuild_evidence(store) if rebuild else load_evidence(store)
+        status = load_status(store)
         edges = open_edges(settings)
         families = FAMILIES if family is None else (Family(family),)
         blocks = []
         for fam in families:
-            history = FamilyHistory.of(load_changes(store, fam))
-            blocks.append(evidence_table(fam, registry_aliases(edges.client, fam), evidence, history))
-        return "\n\n".join(blocks)
+            block = evidence_table(fam, registry_aliases(edges.client, fam), evidence)
+            last = status.get(fam.value)
+            if last is not None:
+                block += f"\nlast cycle: {last['action']}: {last['reason']}"
+            blocks.append(block)
+        return f"evidence up to log position {evidence.last_position}\n\n" + "\n\n".join(blocks)
     finally:
         store.close()
 
@@ -87,7 +93,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"rollback refused: {exc}", file=sys.stderr)
             return 2
     else:
-        print(_evidence(args.family))
+        print(_evidence(args.family, args.rebuild))
     return 0
 
 

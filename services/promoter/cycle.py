@@ -13,8 +13,8 @@ from mlflow.exceptions import MlflowException
 from services.promoter.apply import Edges, apply_decision, recover, registry_aliases
 from services.promoter.decision import DEFAULT_RULE, Decision, Rule, decide, plan_rollback
 from services.promoter.evidence import Evidence
-from services.promoter.ledger import FamilyHistory, alias_map_json
-from services.promoter.source import load_changes, load_evidence
+from services.promoter.ledger import alias_map_json
+from services.promoter.source import load_changes, load_evidence, save_status
 from shared.events import EventStore, EventStoreError
 from shared.features import FAMILIES, Family
 from shared.registry import RegistryError
@@ -30,9 +30,8 @@ EDGE_ERRORS = (RegistryError, ServingCacheError, EventStoreError, MlflowExceptio
 class FamilyOutcome:
     family: Family
     decision: Decision | None = None
-    position: int | None = None
+    position: int | None = None  # of the ledger entry; None when the cycle changed nothing
     repaired: list[str] = field(default_factory=list)
-    games_since_pair_change: dict[str, int] = field(default_factory=dict)
     error: str | None = None
 
     def to_json(self) -> dict[str, Any]:
@@ -41,12 +40,12 @@ class FamilyOutcome:
             "family": self.family.value,
             "action": None if d is None else d.action.value,
             "reason": self.error or ("no registered versions" if d is None else d.reason),
-            "posterior": None if d is None else d.posterior,
+            "test": None if d is None else d.evidence.get("test"),
+            "aliases": None if d is None else d.evidence.get("aliases"),
             "before": None if d is None else alias_map_json(d.before),
             "after": None if d is None else alias_map_json(d.after),
             "ledger_position": self.position,
             "repaired": self.repaired,
-            "games_since_pair_change": self.games_since_pair_change,
             "error": self.error,
         }
 
@@ -70,26 +69,24 @@ def _family_cycle(
     store: EventStore, edges: Edges, family: Family, evidence: Evidence, rule: Rule
 ) -> FamilyOutcome:
     outcome = FamilyOutcome(family)
-    history = FamilyHistory.of(load_changes(store, family))
     outcome.repaired = recover(store, edges, family)
     aliases = registry_aliases(edges.client, family)
     if all(v is None for v in aliases.values()):
         return outcome  # nothing registered yet: no decision, no ledger entry
-    decision = decide(family, aliases, evidence, history, rule)
+    decision = decide(family, aliases, evidence, rule)
     outcome.decision = decision
-    outcome.games_since_pair_change = {
-        alias.value: evidence.get(family, version).game_tally(history.last_pair_change).total
-        for alias, version in aliases.items()
-        if version is not None
-    }
-    outcome.position = apply_decision(store, edges, decision)
+    if decision.changes_aliases:  # a cycle that decides nothing leaves the ledger alone (status only)
+        outcome.position = apply_decision(store, edges, decision)
     return outcome
 
 
 def run_cycle(
     store: EventStore, edges: Edges, families: Iterable[Family] = FAMILIES, rule: Rule = DEFAULT_RULE
 ) -> CycleReport:
-    """Recover, decide and apply for each family; one family's failing edge does not stop the others."""
+    """Recover, decide and apply for each family; one family's failing edge does not stop the others.
+
+    The evidence is folded from the events since the last cycle; the per-family status is saved
+    for the metrics."""
     started = datetime.now(UTC)
     evidence = load_evidence(store)
     outcomes = []
@@ -99,7 +96,10 @@ def run_cycle(
         except EDGE_ERRORS as exc:
             log.exception("promotion cycle of %s failed", family)
             outcomes.append(FamilyOutcome(family, error=f"{type(exc).__name__}: {exc}"))
-    return CycleReport(started, evidence.last_position, outcomes, evidence)
+    report = CycleReport(started, evidence.last_position, outcomes, evidence)
+    status = {o.family.value: {**o.to_json(), "at": started.timestamp()} for o in outcomes}
+    save_status(store, evidence.last_position, status)
+    return report
 
 
 def run_rollback(store: EventStore, edges: Edges, family: Family) -> FamilyOutcome:

@@ -1,29 +1,28 @@
 """The promotion rule: one decision per family per cycle. Pure: evidence and aliases in, decision out.
 
-Swap Production and B when, on games each version served,
-    P(win_rate_B > win_rate_Production + margin) >= swap_probability
-with Beta(1, 1) priors, at least `min_games` games of each version, and at least
-`min_fresh_games` of each started after the family's last Production/B change (cooldown).
-Games before the family's last rollback are not counted. Otherwise re-rank the challengers
-(B, shadow1, shadow2) on replayed rounds. See docs/operations.md, "Promotion".
+B is under test against Production until the test is decided, on paired games (both policies
+replayed on the same rounds, see evidence.py), with an always-valid confidence sequence on the
+mean per-game difference B − Production (stats.py):
+- promote when its lower bound is above 0, after MIN_PAIRED_GAMES, unless B's live game win
+  rate is significantly below Production's (the guard) or B served fewer than MIN_LIVE_GAMES_B;
+- reject when its upper bound is below MEANINGFUL_POINTS_PER_GAME (no meaningful gain is left
+  possible) or after MAX_PAIRED_GAMES paired games.
+Either way the best waiting challenger takes B (if none waits, B is set to Production's version:
+no test runs). Waiting challengers are tested against Production too, and rejected the same way
+(never promoted from a shadow slot); shadow2 moves above shadow1 when their own paired sequence
+shows it better. See docs/operations.md, "Promotion".
 """
 
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
+from enum import StrEnum
 from typing import Any
 
 from services.promoter import defaults
-from services.promoter.evidence import Evidence, VersionEvidence
-from services.promoter.ledger import (
-    Action,
-    AliasChange,
-    AliasMap,
-    FamilyHistory,
-    alias_map_json,
-    previous_production,
-)
-from services.promoter.stats import prob_greater
+from services.promoter.evidence import Evidence
+from services.promoter.ledger import Action, AliasChange, AliasMap, alias_map_json, previous_production
+from services.promoter.stats import Tally, confidence_sequence, two_proportion_z
 from shared.features import CHALLENGERS, Alias, Family
 
 
@@ -35,25 +34,98 @@ class RollbackImpossibleError(Exception):
 class Rule:
     """The parameters of the rule; the defaults are the documented ones."""
 
-    swap_probability: float = defaults.SWAP_PROBABILITY
-    swap_margin: float = defaults.SWAP_MARGIN
-    min_games: int = defaults.MIN_GAMES
-    min_fresh_games: int = defaults.MIN_FRESH_GAMES
-    reorder_probability: float = defaults.REORDER_PROBABILITY
-    min_rounds: int = defaults.MIN_ROUNDS
+    alpha: float = defaults.ALPHA
+    tightest_at: float = defaults.TIGHTEST_AT_GAMES
+    min_paired_games: int = defaults.MIN_PAIRED_GAMES
+    meaningful: float = defaults.MEANINGFUL_POINTS_PER_GAME
+    max_paired_games: int = defaults.MAX_PAIRED_GAMES
+    guard_z: float = defaults.GUARD_Z
+    min_live_games_b: int = defaults.MIN_LIVE_GAMES_B
 
 
 DEFAULT_RULE = Rule()
 
 
+class Verdict(StrEnum):
+    PROMOTE = "promote"
+    REJECT = "reject"
+    CONTINUE = "continue"
+
+
+@dataclass(frozen=True, slots=True)
+class PairTest:
+    """One challenger against the incumbent on their paired games, and the verdict."""
+
+    challenger: int
+    incumbent: int
+    games: int
+    mean: float
+    low: float
+    high: float
+    live_challenger: Tally
+    live_incumbent: Tally
+    guard_z: float | None
+    verdict: Verdict
+    reason: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "challenger": self.challenger,
+            "incumbent": self.incumbent,
+            "paired_games": self.games,
+            "mean_points_per_game": self.mean,
+            "low": self.low,
+            "high": self.high,
+            "live_challenger": [self.live_challenger.wins, self.live_challenger.losses],
+            "live_incumbent": [self.live_incumbent.wins, self.live_incumbent.losses],
+            "guard_z": self.guard_z,
+            "verdict": self.verdict.value,
+            "reason": self.reason,
+        }
+
+
+def judge_pair(
+    evidence: Evidence, family: Family, challenger: int, incumbent: int, rule: Rule, serving: bool
+) -> PairTest:
+    """The verdict on `challenger` against `incumbent`; only a serving challenger (B) can be promoted."""
+    diffs, live_c, live_i = evidence.pair(family, challenger, incumbent).oriented(challenger)
+    low, high = confidence_sequence(diffs, rule.alpha, rule.tightest_at)
+    z = two_proportion_z(live_c, live_i)
+    cs = f"B−P {diffs.mean:+.3f} points/game in [{low:+.3f}, {high:+.3f}] over {diffs.n} paired games"
+
+    def verdict(kind: Verdict, reason: str) -> PairTest:
+        return PairTest(
+            challenger, incumbent, diffs.n, diffs.mean, low, high, live_c, live_i, z, kind, reason
+        )
+
+    if diffs.n < rule.min_paired_games:
+        return verdict(Verdict.CONTINUE, f"{diffs.n} paired games, need {rule.min_paired_games}")
+    if low > 0.0:
+        if not serving:
+            return verdict(Verdict.CONTINUE, f"better while waiting: {cs}")
+        if live_c.total < rule.min_live_games_b:
+            return verdict(
+                Verdict.CONTINUE, f"{cs}; B served {live_c.total} games, need {rule.min_live_games_b}"
+            )
+        if z is not None and z < rule.guard_z:
+            return verdict(Verdict.CONTINUE, f"{cs}; held by the live guard: z = {z:.2f} < {rule.guard_z}")
+        return verdict(Verdict.PROMOTE, cs)
+    if high < rule.meaningful:
+        return verdict(Verdict.REJECT, f"not better: {cs}, upper bound < {rule.meaningful}")
+    if diffs.n >= rule.max_paired_games:
+        return verdict(Verdict.REJECT, f"undecided after the budget of {rule.max_paired_games} games: {cs}")
+    return verdict(Verdict.CONTINUE, cs)
+
+
 @dataclass(frozen=True, slots=True)
 class Decision:
+    """A family's cycle: a ledger action when aliases change, else a status (retain, insufficient_data)."""
+
     family: Family
     action: Action
     before: AliasMap
     after: AliasMap
     reason: str
-    posterior: float | None = None
     evidence: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -66,111 +138,93 @@ class Decision:
         )
 
 
-@dataclass(frozen=True, slots=True)
-class SwapCheck:
-    """The Production-versus-B comparison of one cycle."""
-
-    ready: bool
-    posterior: float | None
-    reason: str
-
-
-def check_swap(prod: VersionEvidence, b: VersionEvidence, history: FamilyHistory, rule: Rule) -> SwapCheck:
-    """Whether B's game record beats Production's by the rule, with enough (and fresh) games."""
-    window = history.last_rollback
-    tally_b, tally_p = b.game_tally(window), prod.game_tally(window)
-    fresh_b, fresh_p = b.game_tally(history.last_pair_change), prod.game_tally(history.last_pair_change)
-    posterior = prob_greater(tally_b, tally_p, rule.swap_margin)
-    if min(tally_b.total, tally_p.total) < rule.min_games:
-        reason = f"games B={tally_b.total} Production={tally_p.total}, need {rule.min_games} each"
-        return SwapCheck(False, posterior, reason)
-    if min(fresh_b.total, fresh_p.total) < rule.min_fresh_games:
-        reason = (
-            f"cooldown: games since the last Production/B change B={fresh_b.total} "
-            f"Production={fresh_p.total}, need {rule.min_fresh_games} each"
-        )
-        return SwapCheck(False, posterior, reason)
-    return SwapCheck(True, posterior, f"P(B > Production + {rule.swap_margin}) = {posterior:.4f}")
+def _waiting(aliases: AliasMap) -> list[int]:
+    """Distinct challenger versions in slot order that differ from Production (B first if set)."""
+    prod, seen, out = aliases.get(Alias.PRODUCTION), set(), []
+    for alias in CHALLENGERS:
+        version = aliases.get(alias)
+        if version is not None and version != prod and version not in seen:
+            seen.add(version)
+            out.append(version)
+    return out
 
 
-def rerank_challengers(aliases: AliasMap, evidence: Evidence, family: Family, rule: Rule) -> AliasMap:
-    """Challengers in the order their replayed rounds support, moving only on strong evidence.
-
-    Empty slots are filled from below; then adjacent challengers swap when the lower one has
-    P(would-win rate higher) >= reorder_probability, both with at least min_rounds rounds.
-    """
-    ranked = [v for v in (aliases.get(a) for a in CHALLENGERS) if v is not None]
-    moved = True
-    while moved:  # bubble passes; each swap removes an inversion of the posterior means: terminates
-        moved = False
-        for i in range(len(ranked) - 1):
-            upper = evidence.get(family, ranked[i]).round_tally
-            lower = evidence.get(family, ranked[i + 1]).round_tally
-            enough = min(upper.total, lower.total) >= rule.min_rounds
-            better = lower.posterior_mean > upper.posterior_mean
-            if enough and better and prob_greater(lower, upper) >= rule.reorder_probability:
-                ranked[i], ranked[i + 1] = ranked[i + 1], ranked[i]
-                moved = True
-    order: list[int | None] = [*ranked, *([None] * (len(CHALLENGERS) - len(ranked)))]
-    after = dict(aliases)
-    after.update(zip(CHALLENGERS, order, strict=True))
-    return after
+def _ranked(evidence: Evidence, family: Family, waiting: list[int], rule: Rule) -> list[int]:
+    """shadow2 moves above shadow1 only when their paired sequence shows it better."""
+    if len(waiting) == 2:
+        upper, lower = waiting
+        diffs, _, _ = evidence.pair(family, lower, upper).oriented(lower)
+        low, _ = confidence_sequence(diffs, rule.alpha, rule.tightest_at)
+        if diffs.n >= rule.min_paired_games and low > 0.0:
+            return [lower, upper]
+    return waiting
 
 
-def evidence_summary(
-    aliases: AliasMap, evidence: Evidence, family: Family, history: FamilyHistory, rule: Rule
-) -> dict[str, Any]:
-    per_alias = {
-        alias.value: evidence.get(family, version).summary(history.last_rollback, history.last_pair_change)
-        for alias, version in aliases.items()
-        if version is not None
-    }
-    return {
-        "aliases": per_alias,
-        "rule": asdict(rule),
-        "last_pair_change_position": history.last_pair_change,
-        "last_rollback_position": history.last_rollback,
-        "log_position": evidence.last_position,
-    }
-
-
-def decide(
-    family: Family, aliases: AliasMap, evidence: Evidence, history: FamilyHistory, rule: Rule = DEFAULT_RULE
-) -> Decision:
-    """The cycle's decision for one family: promote, reorder, retain or insufficient_data."""
+def decide(family: Family, aliases: AliasMap, evidence: Evidence, rule: Rule = DEFAULT_RULE) -> Decision:
+    """The cycle's decision for one family: promote, reject, reorder, or (no change) a status."""
     before = dict(aliases)
-    summary = evidence_summary(before, evidence, family, history, rule)
-    prod, b = before.get(Alias.PRODUCTION), before.get(Alias.B)
-    swap: SwapCheck | None = None
-    if prod is not None and b is not None and prod != b:
-        swap = check_swap(evidence.get(family, prod), evidence.get(family, b), history, rule)
-        summary["posterior"] = swap.posterior
-        if swap.ready and swap.posterior is not None and swap.posterior >= rule.swap_probability:
-            after = {**before, Alias.PRODUCTION: b, Alias.B: prod}
-            reason = f"promote B v{b} over Production v{prod}: {swap.reason}"
-            return Decision(family, Action.PROMOTE, before, after, reason, swap.posterior, summary)
-    reranked = rerank_challengers(before, evidence, family, rule)
-    posterior = swap.posterior if swap else None
-    if reranked != before:
-        order = ", ".join(f"{a}=v{reranked[a]}" for a in CHALLENGERS if reranked[a] is not None)
-        reason = f"challengers re-ranked on replayed rounds: {order}"
-        return Decision(family, Action.REORDER, before, reranked, reason, posterior, summary)
-    if prod is None or b is None:
-        missing = "Production" if prod is None else "B"
-        reason = f"no version under {missing}"
-        return Decision(family, Action.INSUFFICIENT_DATA, before, before, reason, posterior, summary)
-    if swap is None or not swap.ready:
-        reason = swap.reason if swap else "Production and B are the same version"
-        return Decision(family, Action.INSUFFICIENT_DATA, before, before, reason, posterior, summary)
-    reason = f"retain Production v{prod}: {swap.reason} < {rule.swap_probability}"
-    return Decision(family, Action.RETAIN, before, before, reason, posterior, summary)
+    prod = before.get(Alias.PRODUCTION)
+    b_slot = before.get(Alias.B)
+    b = b_slot if b_slot is not None and b_slot != prod else None
+    waiting = [v for v in _waiting(before) if v != b]
+    summary: dict[str, Any] = {
+        "rule": asdict(rule),
+        "log_position": evidence.last_position,
+        "aliases": {a.value: evidence.get(family, v).summary() for a, v in before.items() if v is not None},
+    }
+    if prod is None:
+        return Decision(
+            family, Action.INSUFFICIENT_DATA, before, before, "no version under Production", summary
+        )
+    notes: list[str] = []
+    rejected: list[int] = []
+    kept: list[int] = []
+    for version in waiting:
+        shadow = judge_pair(evidence, family, version, prod, rule, serving=False)
+        summary.setdefault("waiting", {})[str(version)] = shadow.to_json()
+        if shadow.verdict is Verdict.REJECT:
+            rejected.append(version)
+            notes.append(f"reject waiting v{version}: {shadow.reason}")
+        else:
+            kept.append(version)
+    queue = _ranked(evidence, family, kept, rule)
+    new_prod, new_b, action = prod, b, Action.RETAIN
+    if b is not None:
+        test = judge_pair(evidence, family, b, prod, rule, serving=True)
+        summary["test"] = test.to_json()
+        if test.verdict is Verdict.PROMOTE:
+            new_prod, new_b, action = b, None, Action.PROMOTE
+            notes.insert(0, f"promote B v{b} over Production v{prod}: {test.reason}")
+        elif test.verdict is Verdict.REJECT:
+            rejected.insert(0, b)
+            new_b = None
+            notes.insert(0, f"reject B v{b}: {test.reason}")
+        else:
+            notes.insert(0, f"testing B v{b}: {test.reason}")
+    if new_b is None and queue:
+        new_b = queue.pop(0)
+        notes.append(f"v{new_b} takes B")
+    elif new_b is None and b is not None:
+        notes.append(f"no challenger waits: B set to Production v{new_prod}")
+    summary["rejected"] = rejected
+    if (new_prod, new_b, queue) == (prod, b, waiting):  # nothing decided: the slots stay as they are
+        if b is None:
+            notes.append("no challenger under test")
+        status = Action.RETAIN if b is not None else Action.INSUFFICIENT_DATA
+        return Decision(family, status, before, before, "; ".join(notes), summary)
+    after: AliasMap = {Alias.PRODUCTION: new_prod, Alias.B: new_b if new_b is not None else new_prod}
+    after.update(zip(CHALLENGERS[1:], [*queue, None, None][:2], strict=True))
+    if action is not Action.PROMOTE:
+        action = Action.REJECT if rejected else Action.REORDER
+    return Decision(family, action, before, after, "; ".join(notes), summary)
 
 
 def plan_rollback(family: Family, aliases: AliasMap, entries: list[AliasChange]) -> Decision:
-    """Restore the Production before the last Production change; the current one takes its slot.
+    """Restore the Production before the last change of Production; the current one leaves every slot.
 
-    If the restored version holds no slot now, the current Production goes to B and the
-    challengers shift down one slot (the last one drops out).
+    The restored version leaves the challenger slot it may hold; B stays under test unless it was
+    one of the two, else the first waiting challenger (or Production's version) takes it. A second
+    rollback therefore restores the version the first one demoted.
     """
     target = previous_production(entries)
     current = aliases.get(Alias.PRODUCTION)
@@ -178,14 +232,11 @@ def plan_rollback(family: Family, aliases: AliasMap, entries: list[AliasChange])
         raise RollbackImpossibleError(f"{family}: the ledger holds no earlier Production to restore")
     if target == current:
         raise RollbackImpossibleError(f"{family}: Production is already v{target}")
-    after = dict(aliases)
-    slot = next((a for a in CHALLENGERS if aliases.get(a) == target), None)
-    if slot is not None:
-        after[slot] = current
-    else:
-        shifted = [current] + [aliases.get(a) for a in CHALLENGERS[:-1]]
-        after.update(zip(CHALLENGERS, shifted, strict=True))
-    after[Alias.PRODUCTION] = target
-    reason = f"rollback: restore Production v{target} (was v{current})"
+    waiting = [v for v in _waiting(aliases) if v not in (target, current)]
+    after: AliasMap = {Alias.PRODUCTION: target}
+    after.update(zip(CHALLENGERS, [*waiting, None, None, None][:3], strict=True))
+    if after[Alias.B] is None:
+        after[Alias.B] = target
+    reason = f"rollback: restore Production v{target} (v{current} leaves every slot)"
     evidence = {"restored": target, "demoted": current, "before": alias_map_json(aliases)}
-    return Decision(family, Action.ROLLBACK, dict(aliases), after, reason, None, evidence)
+    return Decision(family, Action.ROLLBACK, dict(aliases), after, reason, evidence)

@@ -1,24 +1,26 @@
-"""Tunables of the promotion rule, one constant each with its unit (see docs/operations.md)."""
+"""Tunables of the promotion rule, one constant each with its unit (see docs/operations.md, "Promotion").
+
+The figures they give (false swaps, games to promotion) are measured by tests/promoter/simulation.py
+and bench/bench_promoter.py; change one and rerun the bench.
+"""
 
 from __future__ import annotations
 
-# Swap Production and B when P(win_rate_B > win_rate_Production + SWAP_MARGIN) reaches this.
-SWAP_PROBABILITY = 0.95
-# Practical-significance margin on the game win rate (absolute, 0.05 = 5 points). It is what keeps
-# repeated looks at two equal models from ever reaching SWAP_PROBABILITY: see docs/operations.md.
-SWAP_MARGIN = 0.05
-# Finished games of each version (while serving) before any swap is considered.
-MIN_GAMES = 100
-# Cooldown: games of each version started after the family's last Production/B change.
-MIN_FRESH_GAMES = 30
+# Error level of the always-valid confidence sequence on the paired per-game difference (two-sided):
+# a B no better than Production is promoted with probability <= ALPHA / 2 however often it is looked at.
+ALPHA = 0.10
+# Paired games at which the sequence is tightest (its mixture's tuning; about the games a
+# family gets in an hour of the default local traffic).
+TIGHTEST_AT_GAMES = 500.0
+# Paired games (B against Production) before either verdict: the variance estimate needs some.
+MIN_PAIRED_GAMES = 50
+# Reject B once the sequence's upper bound on its advantage falls below this (points per game,
+# B minus Production; about 1 percentage point more rounds won at 12 model rounds a game).
+MEANINGFUL_POINTS_PER_GAME = 0.25
+# Reject B after this many paired games without a verdict (the evidence budget of one test).
+MAX_PAIRED_GAMES = 6000
 
-# Challenger re-ranking on replayed rounds: move a challenger above another only when
-# P(would-win rate higher) reaches this, with at least MIN_ROUNDS scored rounds on each.
-REORDER_PROBABILITY = 0.95
-MIN_ROUNDS = 100
-
-# Points on the grid used to integrate the posterior (deterministic, no sampling); 1001 is
-# within 1e-4 of the exact value (tests) at 0.2 ms a call.
-INTEGRATION_POINTS = 1001
-# Half-width of the integration window, in posterior standard deviations.
-INTEGRATION_SDS = 12.0
+# Live guard: never promote a B whose live game win rate is below Production's with z below this
+# (one-sided 1%), and not before B served this many finished games.
+GUARD_Z = -2.33
+MIN_LIVE_GAMES_B = 20

@@ -1,20 +1,28 @@
-"""Evidence per model version, folded from the event log. Pure: events in, records out.
+"""Evidence per model version and per pair of versions, folded incrementally from the log. Pure.
 
-Evidence is keyed by (family, version), never by alias slot, so a swap moves no record:
-each version keeps the games it won and lost while serving and the rounds its
-predictions were scored on, whatever slot it sat in at the time.
+Every model round records the prediction of every alias, so each round replays every
+predicting version's policy (`choose_move`) against the move the player actually made and the
+round's values. A version's round score is the points its bot would have won minus the points
+it would have lost. For each *pair* of versions that predicted the same round, the difference
+of their scores is added to the game's running sum; when the game finishes, that sum is one
+paired observation of the pair (a game, not a round, is the unit: rounds of one game share a
+player and a score, games are close to independent). Live outcomes (which version served a
+game, and whether the bot won) are kept per version and per pair (games served by either
+version while both were predicting: a contemporaneous A/B).
+
+Evidence is keyed by version, never by alias slot, so alias moves touch no record; the whole
+state is JSON (`to_json` / `from_json`) and is saved with the log position it covers.
 """
 
 from __future__ import annotations
 
-from bisect import bisect_right, insort
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from services.promoter.stats import Tally
+from services.promoter.stats import Sums, Tally
 from shared.events import GameFinished, GameStarted, Payload, RoundPlayed
-from shared.features import MOVES, Family, Move, Result, Winner, choose_move, round_result
+from shared.features import MOVES, Family, Move, Winner, choose_move, score_round
 from shared.features.families import SERVING_ALIASES
 from shared.features.scoring import to_tenths
 
@@ -32,72 +40,177 @@ class EventLike(Protocol):
 
 @dataclass(slots=True)
 class VersionEvidence:
-    """Everything recorded about one model version."""
+    """What one version did: its replayed rounds and the games it served."""
 
     family: Family
     version: int
-    # Log positions where each finished game started, sorted: a tally since any position is two bisects.
-    win_starts: list[int] = field(default_factory=list)
-    loss_starts: list[int] = field(default_factory=list)
     rounds: int = 0
     correct: int = 0
     would_win: int = 0
     would_lose: int = 0
     would_draw: int = 0
-
-    def add_game(self, started_at: int, bot_won: bool) -> None:
-        """One finished game this version served, by the log position of its GameStarted."""
-        insort(self.win_starts if bot_won else self.loss_starts, started_at)
-
-    def game_tally(self, since: int = 0) -> Tally:
-        """Games won/lost by the bot among those started after log position `since`."""
-        wins = len(self.win_starts) - bisect_right(self.win_starts, since)
-        losses = len(self.loss_starts) - bisect_right(self.loss_starts, since)
-        return Tally(wins, losses)
+    points: float = 0.0  # replayed points won minus lost, over `rounds`
+    games_won: int = 0
+    games_lost: int = 0
 
     @property
-    def round_tally(self) -> Tally:
-        """Replayed rounds the policy would have won against lost (draws left out)."""
-        return Tally(self.would_win, self.would_lose)
+    def games(self) -> Tally:
+        return Tally(self.games_won, self.games_lost)
 
     @property
     def accuracy(self) -> float | None:
         return self.correct / self.rounds if self.rounds else None
 
-    def summary(self, since: int = 0, fresh_since: int = 0) -> dict[str, Any]:
-        """A JSON-ready view for the ledger entry."""
-        games, fresh = self.game_tally(since), self.game_tally(fresh_since)
+    @property
+    def points_per_round(self) -> float | None:
+        return self.points / self.rounds if self.rounds else None
+
+    def summary(self) -> dict[str, Any]:
+        """A JSON-ready view for ledger entries and the status."""
         return {
             "version": self.version,
-            "games_won": games.wins,
-            "games_lost": games.losses,
-            "game_win_rate": games.rate,
-            "fresh_games": fresh.total,
+            "games_won": self.games_won,
+            "games_lost": self.games_lost,
+            "game_win_rate": self.games.rate,
             "rounds": self.rounds,
             "accuracy": self.accuracy,
             "would_win": self.would_win,
             "would_lose": self.would_lose,
             "would_draw": self.would_draw,
-            "round_score": self.round_tally.posterior_mean,
+            "points_per_round": self.points_per_round,
         }
 
 
+@dataclass(slots=True)
+class PairEvidence:
+    """Paired games of two versions of a family: `diffs` holds (points of `high` − points of `low`)."""
+
+    family: Family
+    low: int
+    high: int
+    diffs: Sums = field(default_factory=Sums)
+    low_served: Tally = field(default_factory=Tally)  # games `low` served while `high` predicted
+    high_served: Tally = field(default_factory=Tally)
+
+    def oriented(self, challenger: int) -> tuple[Sums, Tally, Tally]:
+        """(challenger − incumbent differences, challenger's live games, incumbent's live games)."""
+        if challenger == self.high:
+            return self.diffs, self.high_served, self.low_served
+        return self.diffs.negated(), self.low_served, self.high_served
+
+
+@dataclass(slots=True)
+class OpenGame:
+    """A game not finished yet: its running paired sums, kept until GameFinished."""
+
+    started_at: float  # unix seconds, to drop games abandoned long ago
+    is_test: bool
+    family: Family | None  # a RoundPlayed names neither its family nor whether the game is a test
+    sums: dict[tuple[int, int], float] = field(default_factory=dict)
+
+
+# A game open this long (seconds) was abandoned: its partial sums are dropped, never counted.
+OPEN_GAME_TTL_S = 6 * 3600.0
+
+
 class Evidence:
-    """Evidence of every (family, version) seen in the log, and the last position folded."""
+    """Evidence of every version and pair seen in the log, the open games, and the position folded."""
 
     def __init__(self) -> None:
         self.versions: dict[tuple[Family, int], VersionEvidence] = {}
+        self.pairs: dict[tuple[Family, int, int], PairEvidence] = {}
+        self.open_games: dict[str, OpenGame] = {}
         self.last_position = 0
 
     def get(self, family: Family, version: int) -> VersionEvidence:
         """The record of a version; an empty one if the log never mentioned it."""
         return self.versions.get((family, version)) or VersionEvidence(family, version)
 
+    def pair(self, family: Family, a: int, b: int) -> PairEvidence:
+        """The record of two versions (any order); an empty one if they never predicted together."""
+        low, high = min(a, b), max(a, b)
+        return self.pairs.get((family, low, high)) or PairEvidence(family, low, high)
+
     def record_for(self, family: Family, version: int) -> VersionEvidence:
         key = (family, version)
         if key not in self.versions:
             self.versions[key] = VersionEvidence(family, version)
         return self.versions[key]
+
+    def pair_for(self, family: Family, low: int, high: int) -> PairEvidence:
+        key = (family, low, high)
+        if key not in self.pairs:
+            self.pairs[key] = PairEvidence(family, low, high)
+        return self.pairs[key]
+
+    def drop_abandoned(self, now: float, ttl_s: float = OPEN_GAME_TTL_S) -> int:
+        """Forget games open for longer than `ttl_s`; returns how many."""
+        stale = [g for g, game in self.open_games.items() if now - game.started_at > ttl_s]
+        for game_id in stale:
+            del self.open_games[game_id]
+        return len(stale)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "last_position": self.last_position,
+            "versions": [
+                [
+                    v.family.value,
+                    v.version,
+                    v.rounds,
+                    v.correct,
+                    v.would_win,
+                    v.would_lose,
+                    v.would_draw,
+                    v.points,
+                    v.games_won,
+                    v.games_lost,
+                ]
+                for v in self.versions.values()
+            ],
+            "pairs": [
+                [
+                    p.family.value,
+                    p.low,
+                    p.high,
+                    p.diffs.n,
+                    p.diffs.total,
+                    p.diffs.squares,
+                    p.low_served.wins,
+                    p.low_served.losses,
+                    p.high_served.wins,
+                    p.high_served.losses,
+                ]
+                for p in self.pairs.values()
+            ],
+            "open_games": {
+                game_id: [
+                    g.started_at,
+                    g.is_test,
+                    None if g.family is None else g.family.value,
+                    [[lo, hi, s] for (lo, hi), s in g.sums.items()],
+                ]
+                for game_id, g in self.open_games.items()
+            },
+        }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> Evidence:
+        evidence = cls()
+        evidence.last_position = int(data.get("last_position", 0))
+        for fam, version, rounds, correct, win, lose, draw, points, won, lost in data.get("versions", []):
+            record = VersionEvidence(
+                Family(fam), version, rounds, correct, win, lose, draw, points, won, lost
+            )
+            evidence.versions[(record.family, version)] = record
+        for fam, low, high, n, total, squares, lw, ll, hw, hl in data.get("pairs", []):
+            pair = PairEvidence(Family(fam), low, high, Sums(n, total, squares), Tally(lw, ll), Tally(hw, hl))
+            evidence.pairs[(pair.family, low, high)] = pair
+        for game_id, (started_at, is_test, family, sums) in data.get("open_games", {}).items():
+            evidence.open_games[game_id] = OpenGame(
+                started_at, is_test, _family(family), {(lo, hi): s for lo, hi, s in sums}
+            )
+        return evidence
 
 
 def predicted_move(probabilities: Mapping[Move, float]) -> Move:
@@ -122,70 +235,84 @@ def _before(after: float, delta: float) -> float:
 
 
 class EvidenceFolder:
-    """Folds events one at a time; keeps only what later events of the same game need."""
+    """Folds events one at a time into an `Evidence` (a new one, or one loaded from a checkpoint)."""
 
-    def __init__(self) -> None:
-        self.evidence = Evidence()
-        # game id -> (start position, is_test, family): a RoundPlayed names neither of the last two
-        self._starts: dict[str, tuple[int, bool, Family | None]] = {}
+    def __init__(self, evidence: Evidence | None = None) -> None:
+        self.evidence = evidence or Evidence()
 
-    def add(self, event: EventLike) -> None:
+    def add(self, event: EventLike, occurred_at: float = 0.0) -> None:
+        """Fold one event; `occurred_at` (unix seconds) dates a game's start for `drop_abandoned`."""
         payload, position = event.payload, event.position or 0  # stored events always have one
         self.evidence.last_position = max(self.evidence.last_position, position)
         if isinstance(payload, GameStarted):
-            self._starts[event.aggregate_id] = (position, payload.is_test, _family(payload.family))
+            game = OpenGame(occurred_at, payload.is_test, _family(payload.family))
+            self.evidence.open_games[event.aggregate_id] = game
         elif isinstance(payload, RoundPlayed):
             self._add_round(event.aggregate_id, payload)
         elif isinstance(payload, GameFinished):
-            self._add_game(event.aggregate_id, payload, position)
+            self._add_game(event.aggregate_id, payload)
 
     def _add_round(self, game_id: str, payload: RoundPlayed) -> None:
-        _, is_test, family = self._starts.get(game_id, (0, False, None))
-        if family is None or is_test:
+        game = self.evidence.open_games.get(game_id)
+        if game is None or game.family is None or game.is_test:  # a start older than this reader: skip
             return
         user_before = _before(payload.user_score, payload.user_delta)
         bot_before = _before(payload.bot_score, payload.bot_delta)
-        # The payload holds each distinct version's prediction once: one version in two slots
-        # is scored once per round.
+        # The payload holds each distinct version's prediction once (fallback answers left out).
+        scores: dict[int, float] = {}
         for version, probabilities in payload.predictions.items():
-            record = self.evidence.record_for(family, int(version))
-            self._score(
+            record = self.evidence.record_for(game.family, int(version))
+            scores[int(version)] = _replay(
                 record, probabilities, dict(payload.points), payload.user_move, user_before, bot_before
             )
+        versions = sorted(scores)
+        for i, low in enumerate(versions):
+            for high in versions[i + 1 :]:
+                game.sums[(low, high)] = game.sums.get((low, high), 0.0) + scores[high] - scores[low]
 
-    @staticmethod
-    def _score(
-        record: VersionEvidence,
-        probabilities: Mapping[Move, float],
-        points: dict[Move, float],
-        user_move: Move,
-        user_before: float,
-        bot_before: float,
-    ) -> None:
-        probs = {move: float(probabilities[move]) for move in MOVES}
-        record.rounds += 1
-        record.correct += predicted_move(probs) is user_move
-        bot_move = choose_move(probs, points, user_before, bot_before)
-        result = round_result(user_move, bot_move)  # the player's side
-        if result is Result.LOSE:
-            record.would_win += 1
-        elif result is Result.WIN:
-            record.would_lose += 1
-        else:
-            record.would_draw += 1
-
-    def _add_game(self, game_id: str, payload: GameFinished, position: int) -> None:
-        started_at, is_test, _ = self._starts.pop(game_id, (position, False, None))
-        family, version = _family(payload.family), payload.model_version
-        if is_test or family is None or version is None or payload.alias not in SERVING_ALIASES:
+    def _add_game(self, game_id: str, payload: GameFinished) -> None:
+        game = self.evidence.open_games.pop(game_id, None)
+        family = _family(payload.family)
+        if family is None or game is None or game.is_test:
             return
-        won = payload.winner is Winner.BOT
-        self.evidence.record_for(family, int(version)).add_game(started_at, won)
+        for (low, high), total in game.sums.items():
+            pair = self.evidence.pair_for(family, low, high)
+            pair.diffs = pair.diffs.add(total)
+        if payload.model_version is None or payload.alias not in SERVING_ALIASES:
+            return
+        served, won = int(payload.model_version), payload.winner is Winner.BOT
+        record = self.evidence.record_for(family, served)
+        record.games_won += won
+        record.games_lost += not won
+        for low, high in game.sums:
+            if served in (low, high):
+                pair = self.evidence.pair_for(family, low, high)
+                if served == low:
+                    pair.low_served = Tally(pair.low_served.wins + won, pair.low_served.losses + (not won))
+                else:
+                    pair.high_served = Tally(pair.high_served.wins + won, pair.high_served.losses + (not won))
 
 
-def collect_evidence(events: Iterable[EventLike]) -> Evidence:
-    """Evidence of every version from a stream of events in log order."""
-    folder = EvidenceFolder()
-    for event in events:
-        folder.add(event)
-    return folder.evidence
+def _replay(
+    record: VersionEvidence,
+    probabilities: Mapping[Move, float],
+    points: dict[Move, float],
+    user_move: Move,
+    user_before: float,
+    bot_before: float,
+) -> float:
+    """Score the version's policy on the round; returns its points won minus points lost."""
+    probs = {move: float(probabilities[move]) for move in MOVES}
+    record.rounds += 1
+    record.correct += predicted_move(probs) is user_move
+    bot_move = choose_move(probs, points, user_before, bot_before)
+    outcome = score_round(user_move, bot_move, points, user_before, bot_before)
+    net = outcome.bot_delta - outcome.user_delta
+    if net > 0:
+        record.would_win += 1
+    elif net < 0:
+        record.would_lose += 1
+    else:
+        record.would_draw += 1
+    record.points += net
+    return net

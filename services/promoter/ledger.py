@@ -32,11 +32,6 @@ class AliasChange:
     def changed(self) -> tuple[Alias, ...]:
         return tuple(a for a in ALIASES if self.before.get(a) != self.after.get(a))
 
-    @property
-    def touches_serving_pair(self) -> bool:
-        """Whether Production or B points elsewhere afterwards (this starts a cooldown)."""
-        return any(a in (Alias.PRODUCTION, Alias.B) for a in self.changed)
-
 
 def alias_map(raw: Mapping[str, Any] | None) -> AliasMap:
     """An AliasMap from JSON; every alias present, unknown keys ignored."""
@@ -79,29 +74,6 @@ def change_payload(entry: AliasChange) -> AliasesChanged:
         evidence=entry.evidence,
         reason=entry.reason,
     )
-
-
-@dataclass(frozen=True, slots=True)
-class FamilyHistory:
-    """What the decision needs from one family's ledger."""
-
-    last_pair_change: int = 0  # log position of the last entry moving Production or B
-    last_rollback: int = 0  # log position of the last rollback
-    last_change: AliasChange | None = None  # the last entry that moved any alias
-
-    @classmethod
-    def of(cls, entries: Iterable[AliasChange]) -> FamilyHistory:
-        """From one family's entries, oldest first."""
-        pair = rollback = 0
-        last: AliasChange | None = None
-        for entry in entries:
-            if entry.changed:
-                last = entry
-            if entry.touches_serving_pair:
-                pair = entry.position
-            if entry.action is Action.ROLLBACK:
-                rollback = entry.position
-        return cls(pair, rollback, last)
 
 
 def previous_production(entries: Iterable[AliasChange]) -> int | None:

@@ -1,110 +1,104 @@
-"""Promoter metrics, derived at scrape time from the ledger (the latest entry of each family).
+"""Promoter metrics, derived at scrape time from the status the last cycle saved in the event store.
 
 The job runs in an RQ work horse that exits after each job, so gauges set there would never
-be scraped; every number a gauge needs is in the ledger entry's evidence instead. Serve them
-from any long-lived process with `PromotionCollector` (`python -m services.worker serve-metrics`
-does), listed in docs/metrics.md, "Promoter".
+be scraped; each cycle saves its per-family status (the `promoter.status` reader checkpoint:
+the action or why nothing changed, the test of B, the evidence of each alias) instead. Serve
+them from any long-lived process with `PromotionCollector` (`python -m services.worker
+serve-metrics` does), listed in docs/metrics.md, "Promoter".
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping
+from typing import Any
 
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
 from services.promoter.ledger import Action
-from shared.events import EventStore, LedgerEntry
+from services.promoter.source import load_status
+from shared.events import EventStore
 from shared.features import ALIASES, FAMILIES
 
 PROMOTER_ACTIONS = tuple(a for a in Action if a is not Action.REGISTER)
 
-
-def latest_decisions(rows: Iterable[LedgerEntry]) -> dict[str, LedgerEntry]:
-    """The newest promoter decision per family from ledger rows given newest first."""
-    latest: dict[str, LedgerEntry] = {}
-    for row in rows:
-        if row.action in PROMOTER_ACTIONS and row.family not in latest:
-            latest[row.family] = row
-    return latest
+Status = Mapping[str, Mapping[str, Any]]
 
 
 class PromotionCollector(Collector):
-    """Yields the rps_promoter_* gauges from the ledger rows `read_rows()` returns (newest first)."""
+    """Yields the rps_promoter_* gauges from the status `read_status()` returns (family -> last cycle)."""
 
-    def __init__(self, read_rows: Callable[[], Sequence[LedgerEntry]]) -> None:
-        self.read_rows = read_rows
+    def __init__(self, read_status: Callable[[], Status]) -> None:
+        self.read_status = read_status
 
     def describe(self) -> list[Metric]:
         return []  # samples come from the store at scrape time: nothing to check at registration
 
     def collect(self) -> Iterator[Metric]:
-        latest = latest_decisions(self.read_rows())
+        status = self.read_status()
         decision = GaugeMetricFamily(
             "rps_promoter_decision",
-            "1 for the action of the family's last promotion decision, 0 for the other actions",
+            "1 for what the family's last promotion cycle did or found, 0 for the other actions",
             labels=["family", "action"],
         )
-        posterior = GaugeMetricFamily(
-            "rps_promoter_posterior_probability",
-            "P(B game win rate > Production's + margin) at the family's last decision",
+        paired = GaugeMetricFamily(
+            "rps_promoter_test_paired_games",
+            "Paired games of B against Production in the family's running test (last cycle)",
             labels=["family"],
         )
-        since_swap = GaugeMetricFamily(
-            "rps_promoter_games_since_last_swap",
-            "Finished games of the version under each alias since the family's last Production/B change",
-            labels=["family", "alias"],
+        bound = GaugeMetricFamily(
+            "rps_promoter_test_bound_points",
+            "Always-valid confidence bounds on B minus Production, points per game (last cycle)",
+            labels=["family", "bound"],
         )
         games = GaugeMetricFamily(
             "rps_promoter_evidence_games",
-            "Finished games counted for the version under each alias (since the last rollback)",
+            "Finished games the version under each alias served (live evidence)",
             labels=["family", "alias"],
         )
         rounds = GaugeMetricFamily(
             "rps_promoter_evidence_rounds",
-            "Rounds in which the version under each alias had its prediction scored",
+            "Rounds in which the version under each alias had its prediction replayed",
             labels=["family", "alias"],
         )
-        decided_at = GaugeMetricFamily(
+        cycle_at = GaugeMetricFamily(
             "rps_promoter_last_decision_timestamp_seconds",
-            "Unix time of the family's last promotion decision",
+            "Unix time of the family's last promotion cycle",
             labels=["family"],
         )
         for family in FAMILIES:
-            row = latest.get(family.value)
+            row = status.get(family.value)
             if row is None:
                 continue
             for action in PROMOTER_ACTIONS:
-                decision.add_metric([family.value, action.value], 1.0 if row.action == action else 0.0)
-            decided_at.add_metric([family.value], row.occurred_at.timestamp())
-            value = row.evidence.get("posterior")
-            if value is not None:
-                posterior.add_metric([family.value], float(value))
-            per_alias = row.evidence.get("aliases") or {}
+                decision.add_metric([family.value, action.value], 1.0 if row.get("action") == action else 0.0)
+            cycle_at.add_metric([family.value], float(row["at"]))
+            test = row.get("test")
+            if test is not None:
+                paired.add_metric([family.value], float(test["paired_games"]))
+                for name in ("low", "high"):
+                    if abs(float(test[name])) != float("inf"):
+                        bound.add_metric([family.value, name], float(test[name]))
+            per_alias = row.get("aliases") or {}
             for alias in ALIASES:
                 summary = per_alias.get(alias.value)
                 if summary is None:
                     continue
                 labels = [family.value, alias.value]
-                since_swap.add_metric(labels, float(summary["fresh_games"]))
                 games.add_metric(labels, float(summary["games_won"] + summary["games_lost"]))
                 rounds.add_metric(labels, float(summary["rounds"]))
-        yield from (decision, posterior, since_swap, games, rounds, decided_at)
+        yield from (decision, paired, bound, games, rounds, cycle_at)
 
 
-def ledger_reader(store: EventStore, rows_per_family: int = 50) -> Callable[[], list[LedgerEntry]]:
-    """Reads each family's newest ledger rows (newest first), for `PromotionCollector`."""
-
-    def read() -> list[LedgerEntry]:
-        return [row for f in FAMILIES for row in store.ledger(family=f.value, limit=rows_per_family)]
-
-    return read
+def status_reader(store: EventStore) -> Callable[[], Status]:
+    """Reads the last cycle's status from `store`, for `PromotionCollector`."""
+    return lambda: load_status(store)
 
 
 METRIC_NAMES: tuple[str, ...] = (
     "rps_promoter_decision",
-    "rps_promoter_posterior_probability",
-    "rps_promoter_games_since_last_swap",
+    "rps_promoter_test_paired_games",
+    "rps_promoter_test_bound_points",
     "rps_promoter_evidence_games",
     "rps_promoter_evidence_rounds",
     "rps_promoter_last_decision_timestamp_seconds",

@@ -1,19 +1,101 @@
-"""Reading the event store: evidence from the game events, history from the ledger."""
+"""Reading and writing the event store: the checkpointed evidence, the ledger, the cycle status.
+
+The evidence is an incremental projection: its JSON state and the log position it covers are
+one reader checkpoint (`promoter.evidence`, shared/events/checkpoints.py); a cycle folds only
+the events after that position and saves both in one statement. The status of the last cycle
+(per family: what was decided or why nothing was) is the checkpoint `promoter.status`, read by
+the metrics collector: cycles that change nothing write no ledger entry.
+"""
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Mapping
+from typing import Any
+
+import orjson
+
 from services.promoter.apply import as_move
 from services.promoter.decision import Decision
-from services.promoter.evidence import Evidence, collect_evidence
+from services.promoter.evidence import Evidence, EvidenceFolder
 from services.promoter.ledger import AliasChange, change_from_row
-from shared.events import GAME_EVENT_TYPES, EventStore
+from shared.events import GAME_EVENT_TYPES, CheckpointConflictError, EventStore
 from shared.features import Family
 from shared.registry import record_move
 
+log = logging.getLogger(__name__)
 
-def load_evidence(store: EventStore) -> Evidence:
-    """Evidence of every version, folded from the whole log (so it survives any restart)."""
-    return collect_evidence(store.iter_events(types=GAME_EVENT_TYPES))
+EVIDENCE_CHECKPOINT = "promoter.evidence"
+STATUS_CHECKPOINT = "promoter.status"
+CONFLICT_RETRIES = 3  # another cycle saved first: fold again from its checkpoint
+
+
+def _decode(state: bytes) -> Evidence:
+    return Evidence.from_json(orjson.loads(state)) if state else Evidence()
+
+
+def fold_new_events(store: EventStore, evidence: Evidence, until: int) -> Evidence:
+    """Fold the game events after `evidence.last_position` up to `until` into `evidence`."""
+    folder = EvidenceFolder(evidence)
+    latest = 0.0
+    for event in store.iter_events(
+        GAME_EVENT_TYPES, after_position=evidence.last_position, until_position=until
+    ):
+        latest = event.occurred_at.timestamp()
+        folder.add(event, latest)
+    evidence.last_position = max(evidence.last_position, until)
+    if latest:
+        evidence.drop_abandoned(latest)
+    return evidence
+
+
+def load_evidence(store: EventStore, *, save: bool = True) -> Evidence:
+    """The evidence up to the log's stable head: the checkpoint plus the events after it, saved back."""
+    for _ in range(CONFLICT_RETRIES):
+        checkpoint = store.checkpoints.load(EVIDENCE_CHECKPOINT)
+        evidence = _decode(checkpoint.state)
+        head = store.checkpoints.stable_head(checkpoint.position)
+        if head == checkpoint.position:
+            return evidence
+        evidence = fold_new_events(store, evidence, head)
+        if not save:
+            return evidence
+        try:
+            store.checkpoints.save(
+                EVIDENCE_CHECKPOINT,
+                head,
+                orjson.dumps(evidence.to_json()),
+                expected_position=checkpoint.position,
+            )
+            return evidence
+        except CheckpointConflictError as exc:
+            log.info("evidence checkpoint moved under us, folding again: %s", exc)
+    return evidence  # evidence is right for this cycle; the next one saves
+
+
+def rebuild_evidence(store: EventStore) -> Evidence:
+    """Forget the checkpoint and fold the whole log again."""
+    store.checkpoints.reset(EVIDENCE_CHECKPOINT)
+    return load_evidence(store)
+
+
+def save_status(store: EventStore, position: int, families: Mapping[str, Any]) -> None:
+    """Store the last cycle's per-family status (what the metrics show), merged over the previous one."""
+    checkpoint = store.checkpoints.load(STATUS_CHECKPOINT)
+    status = orjson.loads(checkpoint.state) if checkpoint.state else {}
+    status.update(families)
+    try:
+        store.checkpoints.save(
+            STATUS_CHECKPOINT, position, orjson.dumps(status), expected_position=checkpoint.position
+        )
+    except CheckpointConflictError:  # a concurrent cycle wrote a status just now: it is as fresh
+        log.info("promoter status saved by a concurrent cycle")
+
+
+def load_status(store: EventStore) -> dict[str, Any]:
+    """The last cycle's status per family ({} before the first cycle)."""
+    state = store.checkpoints.load(STATUS_CHECKPOINT).state
+    return dict(orjson.loads(state)) if state else {}
 
 
 def load_changes(store: EventStore, family: Family) -> list[AliasChange]:

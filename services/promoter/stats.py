@@ -1,58 +1,95 @@
-"""Beta-binomial posteriors: deterministic numerical integration, no sampling. Pure."""
+"""The statistics of the promotion test: running sums, an always-valid confidence sequence, a z-test. Pure.
+
+The confidence sequence is the normal-mixture boundary of Robbins, in the asymptotic form of
+Waudby-Smith, Arbour, Sinha, Kennedy & Ramdas (2021, "Time-uniform central limit theory and
+asymptotic confidence sequences"): with n observations of mean m and sample variance s²,
+
+    m ± s · sqrt( 2 (n ρ² + 1) / (n² ρ²) · log( sqrt(n ρ² + 1) / α ) )
+
+covers the true mean at *every* n at once with probability ≥ 1 − α (asymptotically), so it may
+be looked at after every cycle without inflating the error. ρ² = (−2 log α + log(1 − 2 log α)) / t*
+makes it tightest at t* observations.
+"""
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
-import numpy as np
-from scipy.special import betainc, betaln, xlog1py, xlogy  # type: ignore[import-untyped]
 
-from services.promoter.defaults import INTEGRATION_POINTS, INTEGRATION_SDS
+@dataclass(frozen=True, slots=True)
+class Sums:
+    """Count, sum and sum of squares of a stream of observations (enough for mean and variance)."""
+
+    n: int = 0
+    total: float = 0.0
+    squares: float = 0.0
+
+    def add(self, value: float) -> Sums:
+        return Sums(self.n + 1, self.total + value, self.squares + value * value)
+
+    def negated(self) -> Sums:
+        """The sums of the negated observations (the same pair seen from the other side)."""
+        return Sums(self.n, -self.total, self.squares)
+
+    @property
+    def mean(self) -> float:
+        return self.total / self.n if self.n else 0.0
+
+    @property
+    def variance(self) -> float:
+        """Sample variance (n − 1 in the denominator); 0 below two observations."""
+        if self.n < 2:
+            return 0.0
+        return max(0.0, (self.squares - self.total * self.total / self.n) / (self.n - 1))
 
 
 @dataclass(frozen=True, slots=True)
 class Tally:
-    """Successes and failures of a Bernoulli record (game wins/losses, or decisive rounds)."""
+    """Wins and losses of a Bernoulli record (games a version won or lost while serving)."""
 
-    wins: int
-    losses: int
+    wins: int = 0
+    losses: int = 0
 
     @property
     def total(self) -> int:
         return self.wins + self.losses
 
     @property
-    def posterior_mean(self) -> float:
-        """Mean of Beta(1 + wins, 1 + losses): the rate with a uniform prior."""
-        return (self.wins + 1) / (self.total + 2)
-
-    @property
     def rate(self) -> float | None:
         return self.wins / self.total if self.total else None
 
 
-def _beta_pdf(x: np.ndarray, a: float, b: float) -> np.ndarray:
-    # xlogy/xlog1py make 0 * log(0) = 0, so Beta(1, b) is finite at x = 0.
-    return np.asarray(np.exp(xlogy(a - 1.0, x) + xlog1py(b - 1.0, -x) - betaln(a, b)), dtype=float)
+def mixture_rho2(alpha: float, tightest_at: float) -> float:
+    """The mixture's ρ² that makes the sequence tightest after `tightest_at` observations."""
+    log_a = -2.0 * math.log(alpha)
+    return (log_a + math.log(1.0 + log_a)) / tightest_at
 
 
-def prob_greater(challenger: Tally, incumbent: Tally, margin: float = 0.0) -> float:
-    """P(p_c > p_i + margin) for p ~ Beta(1 + wins, 1 + losses) each, independent.
+def half_width(sums: Sums, alpha: float, tightest_at: float) -> float:
+    """Half-width of the always-valid confidence sequence for the mean after `sums.n` observations."""
+    if not 0.0 < alpha < 1.0:
+        raise ValueError(f"alpha must be within (0, 1), got {alpha}")
+    if sums.n < 2:
+        return math.inf
+    rho2 = mixture_rho2(alpha, tightest_at)
+    n = sums.n
+    radius2 = 2.0 * (n * rho2 + 1.0) / (n * n * rho2) * math.log(math.sqrt(n * rho2 + 1.0) / alpha)
+    return math.sqrt(sums.variance * radius2)
 
-    Integrates f_i(x) * (1 - F_c(x + margin)) over a window of +-INTEGRATION_SDS posterior
-    standard deviations around the incumbent's mean (trapezoid rule on a fixed grid).
-    """
-    if not 0.0 <= margin < 1.0:
-        raise ValueError(f"margin must be within [0, 1), got {margin}")
-    a_i, b_i = incumbent.wins + 1.0, incumbent.losses + 1.0
-    a_c, b_c = challenger.wins + 1.0, challenger.losses + 1.0
-    mean = a_i / (a_i + b_i)
-    sd = float(np.sqrt(a_i * b_i / ((a_i + b_i) ** 2 * (a_i + b_i + 1.0))))
-    low = max(0.0, mean - INTEGRATION_SDS * sd)
-    high = min(1.0 - margin, mean + INTEGRATION_SDS * sd)
-    if high <= low:
+
+def confidence_sequence(sums: Sums, alpha: float, tightest_at: float) -> tuple[float, float]:
+    """(low, high): the mean lies within at every n with probability ≥ 1 − alpha."""
+    width = half_width(sums, alpha, tightest_at)
+    return sums.mean - width, sums.mean + width
+
+
+def two_proportion_z(challenger: Tally, incumbent: Tally) -> float | None:
+    """z of the challenger's win rate minus the incumbent's (pooled); None without games on both."""
+    if challenger.total == 0 or incumbent.total == 0:
+        return None
+    pooled = (challenger.wins + incumbent.wins) / (challenger.total + incumbent.total)
+    se = math.sqrt(pooled * (1.0 - pooled) * (1.0 / challenger.total + 1.0 / incumbent.total))
+    if se == 0.0:
         return 0.0
-    x = np.linspace(low, high, INTEGRATION_POINTS)
-    survival = 1.0 - betainc(a_c, b_c, np.minimum(x + margin, 1.0))
-    value = float(np.trapezoid(_beta_pdf(x, a_i, b_i) * survival, x))
-    return min(1.0, max(0.0, value))
+    return ((challenger.rate or 0.0) - (incumbent.rate or 0.0)) / se

@@ -6,18 +6,15 @@ from collections.abc import Mapping
 
 from services.trainer.gate import GateVerdict
 from shared.events import AliasAction, ModelTrained
-from shared.features import Alias, Family
+from shared.features import Alias, Family, place_candidate
 from shared.registry import AliasMove
 
 
 def plan_aliases(current: Mapping[Alias, int], version: int, passed: bool) -> dict[Alias, int] | None:
-    """The aliases to set for a new version, or None: a first-ever version takes all four,
-    a later one shadow2, and only when it passed the gate."""
+    """The aliases to set for a new version, or None when it failed the gate (see place_candidate)."""
     if not passed:
         return None
-    if not current:
-        return dict.fromkeys(Alias, version)
-    return {Alias.SHADOW2: version}
+    return place_candidate(current, version)[0]
 
 
 def placement(
@@ -36,7 +33,12 @@ def placement(
     elif not current:
         reason = f"first version v{version} of {family.value} fills every alias"
     else:
-        reason = f"v{version} passed the offline gate and enters as shadow2"
+        slot = next(a for a in Alias if plan.get(a) == version)
+        reason = f"v{version} passed the offline gate and waits as {slot.value}"
+        displaced = current.get(slot)
+        if displaced is not None and displaced not in (current.get(Alias.PRODUCTION), current.get(Alias.B)):
+            reason += f"; v{displaced} leaves {slot.value} untested: both waiting slots were taken"
+            reason += " and it was ranked last"
     return AliasMove(
         family,
         AliasAction.REGISTER,

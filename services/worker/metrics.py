@@ -16,7 +16,7 @@ import threading
 
 from prometheus_client import CollectorRegistry, start_http_server
 
-from services.promoter.metrics import PromotionCollector, ledger_reader
+from services.promoter.metrics import PromotionCollector, status_reader
 from services.trainer.metrics import TrainingCollector, trained_reader
 from services.worker.drift import DriftCollector
 from shared.events import EventStore
@@ -28,7 +28,7 @@ log = logging.getLogger(__name__)
 def job_metrics_registry(store: EventStore) -> CollectorRegistry:
     """A registry with the promoter's, the trainer's and the drift collectors reading `store`."""
     registry = CollectorRegistry()
-    registry.register(PromotionCollector(ledger_reader(store)))
+    registry.register(PromotionCollector(status_reader(store)))
     registry.register(TrainingCollector(trained_reader(store)))
     registry.register(DriftCollector(store))
     return registry

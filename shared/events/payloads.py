@@ -45,6 +45,7 @@ class AliasAction(StrEnum):
     REGISTER = "register"
     PROMOTE = "promote"
     REORDER = "reorder"
+    REJECT = "reject"  # a challenger's test ended without a promotion: it leaves its slot
     RETAIN = "retain"
     INSUFFICIENT_DATA = "insufficient_data"
     ROLLBACK = "rollback"

@@ -5,11 +5,14 @@ Everything gameplay, inference and the trainer know about the game comes from he
 
 from shared.features.families import (
     ALIASES,
+    BANDIT_FLOOR,
     CHALLENGERS,
     FAMILIES,
     SERVING_ALIASES,
     Alias,
     Family,
+    bandit_share_b,
+    place_candidate,
     select_alias,
 )
 from shared.features.features import (
@@ -42,6 +45,7 @@ from shared.features.sealing import SEAL_KEY_BYTES, commitment, round_nonce
 
 __all__ = [
     "ALIASES",
+    "BANDIT_FLOOR",
     "CHALLENGERS",
     "FAMILIES",
     "FEATURE_CONTRACT_HASH",
@@ -68,6 +72,7 @@ __all__ = [
     "RoundOutcome",
     "RoundPoints",
     "Winner",
+    "bandit_share_b",
     "beaten_by",
     "beater_of",
     "build_dataset",
@@ -83,6 +88,7 @@ __all__ = [
     "is_opening_round",
     "opening_move",
     "parse_move",
+    "place_candidate",
     "ranked_moves",
     "replayed_value",
     "round_nonce",

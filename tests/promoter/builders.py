@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from shared.events import BotSource, Event, GameFinished, GameStarted, RoundPlayed, new_event
-from shared.features import Family, Move, Winner, deterministic_round_points, score_round
+from shared.features import MOVES, Family, Move, Winner, beater_of, deterministic_round_points, score_round
 
 Predictions = Mapping[str, Mapping[str, Any]]
 
@@ -95,3 +95,28 @@ def finished_game(
 ) -> GameLog:
     """A short game (one round) with the given winner, enough for game-level evidence."""
     return GameLog(game_id, family, alias, version, is_test).start().finish(winner)
+
+
+def paired_game(
+    game_id: str,
+    family: Family,
+    served: str,
+    versions: Mapping[str, int],
+    better: int | None,
+    winner: str = "bot",
+    rounds: int = 6,
+) -> GameLog:
+    """A finished game in which every alias of `versions` predicted every round: the version `better`
+    predicts the player's move (its policy would win the round), every other one the move that
+    beats it (its policy would lose). With `better` None all predict alike (no difference)."""
+    game = GameLog(game_id, family, served, versions[served]).start()
+    for r in range(rounds):
+        user = MOVES[(len(game_id) + r) % 3]
+        right = [0.9 if m is user else 0.05 for m in MOVES]
+        wrong = [0.9 if m is beater_of(user) else 0.05 for m in MOVES]
+        preds = {}
+        for alias, version in versions.items():
+            p = right if better is None or version == better else wrong
+            preds[alias] = prediction(version, p[0], p[1], p[2])
+        game.round(user, MOVES[r % 3], preds)
+    return game.finish(winner)

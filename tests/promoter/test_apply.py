@@ -7,13 +7,13 @@ from mlflow import MlflowClient
 from services.promoter.apply import Edges, cache_aliases, registry_aliases
 from services.promoter.cycle import run_cycle, run_rollback
 from services.promoter.decision import decide
-from services.promoter.ledger import Action, FamilyHistory
-from services.promoter.source import load_changes, load_evidence, record_decision
+from services.promoter.ledger import Action
+from services.promoter.source import EVIDENCE_CHECKPOINT, load_evidence, rebuild_evidence, record_decision
 from shared.events import EventStore
-from shared.features import MOVES, Alias, beater_of
+from shared.features import Alias
 from shared.registry import Step
 from shared.serving_cache import ServingCache
-from tests.promoter.builders import GameLog, finished_game, prediction
+from tests.promoter.builders import paired_game
 from tests.promoter.conftest import FAMILY, ReloadCalls
 
 
@@ -26,18 +26,19 @@ def crash(step: Step) -> None:
         raise SimulatedCrashError
 
 
-def play(store: EventStore, version: int, alias: str, wins: int, losses: int, tag: str) -> None:
-    for i in range(wins + losses):
-        game = finished_game(f"{tag}-{version}-{i}", FAMILY, alias, version, "bot" if i < wins else "user")
-        store.append(game.events)
+def play(store: EventStore, versions: dict[str, int], better: int | None, games: int, tag: str) -> None:
+    """`games` paired games, served alternately by Production and B, the bot winning two in three."""
+    for i in range(games):
+        served = "B" if i % 2 else "Production"
+        winner = "user" if i % 3 == 0 else "bot"
+        store.append(paired_game(f"{tag}-{i}", FAMILY, served, versions, better, winner).events)
 
 
-def b_clearly_better(store: EventStore, prod: int, b: int, tag: str = "a") -> None:
-    play(store, prod, "Production", 35, 75, tag)
-    play(store, b, "B", 75, 35, tag)
+def b_clearly_better(store: EventStore, prod: int, b: int, games: int = 60, tag: str = "better") -> None:
+    play(store, {"Production": prod, "B": b}, b, games, f"{tag}-{prod}-{b}")
 
 
-def test_a_cycle_promotes_b_everywhere_and_writes_the_ledger(
+def test_a_cycle_promotes_b_everywhere_and_the_waiting_challenger_takes_b(
     store: EventStore, edges: Edges, deployed: dict[Alias, int], reload_calls: ReloadCalls
 ) -> None:
     v1, v2, v3 = deployed[Alias.PRODUCTION], deployed[Alias.B], deployed[Alias.SHADOW1]
@@ -45,29 +46,44 @@ def test_a_cycle_promotes_b_everywhere_and_writes_the_ledger(
     report = run_cycle(store, edges, [FAMILY])
     (outcome,) = report.outcomes
     assert outcome.error is None and outcome.decision is not None
-    assert outcome.decision.action is Action.PROMOTE
-    expected = {Alias.PRODUCTION: v2, Alias.B: v1, Alias.SHADOW1: v3, Alias.SHADOW2: None}
+    assert outcome.decision.action is Action.PROMOTE, outcome.decision.reason
+    expected = {Alias.PRODUCTION: v2, Alias.B: v3, Alias.SHADOW1: None, Alias.SHADOW2: None}
     assert registry_aliases(edges.client, FAMILY) == expected
     assert cache_aliases(edges.cache, FAMILY) == expected
     (entry,) = store.ledger(family=FAMILY.value)
     assert entry.action == "promote" and entry.after["Production"] == v2 and entry.before["Production"] == v1
-    assert entry.evidence["aliases"]["B"]["games_won"] == 75
+    assert entry.evidence["test"]["paired_games"] == 60 and entry.evidence["test"]["low"] > 0
     assert reload_calls.calls == 1
 
 
-def test_the_next_cycle_neither_swaps_back_nor_repairs_anything(
+def test_a_cycle_that_decides_nothing_writes_no_ledger_entry(
     store: EventStore, edges: Edges, deployed: dict[Alias, int]
 ) -> None:
     v1, v2 = deployed[Alias.PRODUCTION], deployed[Alias.B]
-    b_clearly_better(store, v1, v2)
-    run_cycle(store, edges, [FAMILY])
-    play(store, v2, "Production", 20, 20, "b")
-    play(store, v1, "B", 20, 20, "b")
+    b_clearly_better(store, v1, v2, games=10)
     (outcome,) = run_cycle(store, edges, [FAMILY]).outcomes
-    assert outcome.repaired == []
+    assert outcome.repaired == [] and outcome.position is None
     assert outcome.decision is not None and outcome.decision.action is Action.RETAIN
-    assert registry_aliases(edges.client, FAMILY)[Alias.PRODUCTION] == v2
-    assert [e.action for e in store.ledger(family=FAMILY.value)] == ["retain", "promote"]
+    assert "10 paired games, need 50" in outcome.decision.reason
+    assert store.ledger(family=FAMILY.value) == []
+
+
+def test_a_b_no_better_is_rejected_with_a_ledger_entry_and_the_next_challenger_takes_b(
+    store: EventStore, edges: Edges, deployed: dict[Alias, int]
+) -> None:
+    v1, v2, v3 = deployed[Alias.PRODUCTION], deployed[Alias.B], deployed[Alias.SHADOW1]
+    play(store, {"Production": v1, "B": v2}, None, 60, "equal")
+    (outcome,) = run_cycle(store, edges, [FAMILY]).outcomes
+    assert outcome.decision is not None and outcome.decision.action is Action.REJECT
+    assert registry_aliases(edges.client, FAMILY) == {
+        Alias.PRODUCTION: v1,
+        Alias.B: v3,
+        Alias.SHADOW1: None,
+        Alias.SHADOW2: None,
+    }
+    (entry,) = store.ledger(family=FAMILY.value)
+    assert entry.action == "reject" and entry.evidence["rejected"] == [v2]
+    assert f"reject B v{v2}: not better" in entry.reason and f"v{v3} takes B" in entry.reason
 
 
 def test_a_crash_between_mlflow_and_the_cache_is_recovered_on_the_next_cycle(
@@ -96,8 +112,8 @@ def test_a_crash_between_mlflow_and_the_cache_is_recovered_on_the_next_cycle(
     assert cache_aliases(cache, FAMILY)[Alias.PRODUCTION] == v2
     assert cache.has_model(FAMILY, v2)
     assert reload_calls.calls == 1
-    # Cooldown: no fresh games since the swap, so no decision on stale evidence.
-    assert outcome.decision is not None and outcome.decision.action is Action.INSUFFICIENT_DATA
+    # The new B (v3) has no paired games yet: its test runs, nothing else changes.
+    assert outcome.decision is not None and outcome.decision.action is Action.RETAIN
 
 
 def test_a_crash_after_the_ledger_entry_is_finished_from_the_ledger(
@@ -105,71 +121,69 @@ def test_a_crash_after_the_ledger_entry_is_finished_from_the_ledger(
 ) -> None:
     v1, v2 = deployed[Alias.PRODUCTION], deployed[Alias.B]
     b_clearly_better(store, v1, v2)
-    history = FamilyHistory.of(load_changes(store, FAMILY))
-    decision = decide(FAMILY, registry_aliases(edges.client, FAMILY), load_evidence(store), history)
+    decision = decide(FAMILY, registry_aliases(edges.client, FAMILY), load_evidence(store))
     record_decision(store, decision)  # ... and the worker died before touching MLflow
     assert registry_aliases(edges.client, FAMILY)[Alias.PRODUCTION] == v1
 
     (outcome,) = run_cycle(store, edges, [FAMILY]).outcomes
-    assert outcome.repaired[0].startswith("registry: Production, B moved")
+    assert outcome.repaired[0].startswith("registry: Production, B, shadow1 moved")
     assert registry_aliases(edges.client, FAMILY)[Alias.PRODUCTION] == v2
     assert cache_aliases(edges.cache, FAMILY)[Alias.PRODUCTION] == v2
 
 
-def test_rollback_restores_the_previous_production_everywhere(
+def test_rollback_restores_the_previous_production_and_a_second_rollback_undoes_it(
     store: EventStore, edges: Edges, deployed: dict[Alias, int]
 ) -> None:
-    v1, v2 = deployed[Alias.PRODUCTION], deployed[Alias.B]
+    v1, v2, v3 = deployed[Alias.PRODUCTION], deployed[Alias.B], deployed[Alias.SHADOW1]
     b_clearly_better(store, v1, v2)
     run_cycle(store, edges, [FAMILY])
     outcome = run_rollback(store, edges, FAMILY)
     assert outcome.decision is not None and outcome.decision.action is Action.ROLLBACK
-    assert registry_aliases(edges.client, FAMILY)[Alias.PRODUCTION] == v1
-    assert cache_aliases(edges.cache, FAMILY)[Alias.B] == v2
-    # The evidence that promoted v2 predates the rollback: it cannot promote v2 again by itself.
+    after_first = {Alias.PRODUCTION: v1, Alias.B: v3, Alias.SHADOW1: None, Alias.SHADOW2: None}
+    assert registry_aliases(edges.client, FAMILY) == after_first
+    assert cache_aliases(edges.cache, FAMILY) == after_first
+    # v2 left every slot: the evidence that promoted it cannot promote it again.
     (after,) = run_cycle(store, edges, [FAMILY]).outcomes
-    assert after.decision is not None and after.decision.action is Action.INSUFFICIENT_DATA
-    assert [e.action for e in store.ledger(family=FAMILY.value)] == [
-        "insufficient_data",
-        "rollback",
-        "promote",
-    ]
+    assert after.decision is not None and after.decision.action is Action.RETAIN
+    assert [e.action for e in store.ledger(family=FAMILY.value)] == ["rollback", "promote"]
+
+    run_rollback(store, edges, FAMILY)
+    assert registry_aliases(edges.client, FAMILY) == {**after_first, Alias.PRODUCTION: v2}
+    assert [e.action for e in store.ledger(family=FAMILY.value)] == ["rollback", "rollback", "promote"]
 
 
-def test_evidence_is_read_back_from_a_reopened_store(sqlite_url: str) -> None:
+def test_evidence_is_folded_incrementally_and_equals_a_rebuild_from_the_whole_log(sqlite_url: str) -> None:
     first = EventStore.from_url(sqlite_url)
-    b_clearly_better(first, 1, 2)
+    b_clearly_better(first, 1, 2, games=30)
+    evidence = load_evidence(first)
+    checkpoint = first.checkpoints.load(EVIDENCE_CHECKPOINT)
+    assert checkpoint.position == evidence.last_position == first.head_position()
     first.close()
+
     reopened = EventStore.from_url(sqlite_url)
-    evidence = load_evidence(reopened)
+    b_clearly_better(reopened, 1, 2, games=20, tag="later")
+    incremental = load_evidence(reopened)
+    assert incremental.pair(FAMILY, 1, 2).diffs.n == 50
+    assert incremental.get(FAMILY, 2).games_won + incremental.get(FAMILY, 2).games_lost == 25
+    rebuilt = rebuild_evidence(reopened)
     reopened.close()
-    assert evidence.get(FAMILY, 2).game_tally().wins == 75
-    assert evidence.get(FAMILY, 1).game_tally().losses == 75
+    assert rebuilt.to_json() == incremental.to_json()
 
 
-def test_a_challenger_with_better_replayed_rounds_is_moved_into_b(
-    store: EventStore, edges: Edges, deployed: dict[Alias, int]
+def test_a_better_waiting_challenger_moves_above_the_other_and_a_free_b_is_filled(
+    store: EventStore, edges: Edges, deployed: dict[Alias, int], mlflow_client: MlflowClient
 ) -> None:
-    # v3 (shadow1) predicts the player's move, v2 (B) predicts the move that beats it:
-    # replayed, v3's policy would win and v2's would lose nearly every round.
+    from shared.registry import set_aliases
+
     v1, v2, v3 = deployed[Alias.PRODUCTION], deployed[Alias.B], deployed[Alias.SHADOW1]
-    for g in range(15):
-        game = GameLog(f"r{g}", FAMILY, "Production", v1).start()
-        for r in range(10):
-            user = MOVES[(g + r) % 3]
-            right = [0.9 if m is user else 0.05 for m in MOVES]
-            wrong = [0.9 if m is beater_of(user) else 0.05 for m in MOVES]
-            preds = {
-                "Production": prediction(v1, 1 / 3, 1 / 3, 1 / 3),
-                "B": prediction(v2, wrong[0], wrong[1], wrong[2]),
-            }
-            preds["shadow1"] = prediction(v3, right[0], right[1], right[2])
-            game.round(user, MOVES[r % 3], preds)
-        store.append(game.events)
+    set_aliases(mlflow_client, FAMILY, {Alias.B: v1, Alias.SHADOW1: v2, Alias.SHADOW2: v3})
+    # B equals Production; v3 (shadow2) beats v2 (shadow1) on every paired round, and Production too.
+    play(store, {"Production": v1, "B": v1, "shadow1": v2, "shadow2": v3}, v3, 60, "waiting")
     (outcome,) = run_cycle(store, edges, [FAMILY]).outcomes
-    assert outcome.decision is not None and outcome.decision.action is Action.REORDER, outcome
-    expected = {Alias.PRODUCTION: v1, Alias.B: v3, Alias.SHADOW1: v2, Alias.SHADOW2: None}
+    assert outcome.decision is not None
+    assert outcome.decision.action is Action.REJECT, outcome.decision.reason
+    # v2 is no better than Production (both always wrong): rejected while waiting; v3 takes B.
+    expected = {Alias.PRODUCTION: v1, Alias.B: v3, Alias.SHADOW1: None, Alias.SHADOW2: None}
     assert registry_aliases(edges.client, FAMILY) == expected
-    assert cache_aliases(edges.cache, FAMILY) == expected
-    shadow = outcome.decision.evidence["aliases"]["shadow1"]
-    assert shadow["rounds"] == 150 and shadow["accuracy"] == 1.0
+    (entry,) = store.ledger(family=FAMILY.value)
+    assert f"reject waiting v{v2}" in entry.reason and f"v{v3} takes B" in entry.reason

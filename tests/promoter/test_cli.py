@@ -12,13 +12,13 @@ from prometheus_client import CollectorRegistry, start_http_server
 
 from services.promoter.__main__ import main
 from services.promoter.jobs import promote_job
-from services.promoter.metrics import METRIC_NAMES, PromotionCollector, ledger_reader
+from services.promoter.metrics import METRIC_NAMES, PromotionCollector, status_reader
 from shared.events import EventStore
 from shared.features import Alias
 from shared.jobs import PROMOTION_QUEUE
 from shared.registry import set_aliases
 from tests.conftest import free_port
-from tests.promoter.builders import finished_game
+from tests.promoter.builders import paired_game
 from tests.promoter.conftest import FAMILY
 
 
@@ -30,7 +30,8 @@ def env(
     mlflow_client: MlflowClient,
     versions: list[int],
 ) -> EventStore:
-    """Settings from the environment as in production; Production=v1, B=v2; games where v2 wins clearly."""
+    """Settings from the environment as in production; Production=v1, B=v2; 60 paired games where v2 is
+    clearly better, half of them served by each, the bot winning two in three."""
     monkeypatch.setenv("DATABASE_URL", sqlite_url)
     monkeypatch.setenv("MLFLOW_TRACKING_URI", mlflow_client.tracking_uri)
     monkeypatch.setenv("SERVING_CACHE_DIR", str(tmp_path / "serving-cache"))
@@ -38,21 +39,22 @@ def env(
     monkeypatch.delenv("INTERNAL_TOKEN", raising=False)
     set_aliases(mlflow_client, FAMILY, {Alias.PRODUCTION: versions[0], Alias.B: versions[1]})
     store = EventStore.from_url(sqlite_url)
-    for i in range(110):
+    pair = {"Production": versions[0], "B": versions[1]}
+    for i in range(60):
+        winner = "user" if i % 3 == 0 else "bot"
         store.append(
-            finished_game(f"p{i}", FAMILY, "Production", versions[0], "bot" if i < 35 else "user").events
+            paired_game(f"g{i}", FAMILY, "B" if i % 2 else "Production", pair, versions[1], winner).events
         )
-        store.append(finished_game(f"b{i}", FAMILY, "B", versions[1], "bot" if i < 75 else "user").events)
     return store
 
 
-def test_promote_job_promotes_and_the_ledger_gauges_show_it(env: EventStore, versions: list[int]) -> None:
+def test_promote_job_promotes_and_the_status_gauges_show_it(env: EventStore, versions: list[int]) -> None:
     report = promote_job(FAMILY.value)
     (family,) = report["families"]
     assert family["action"] == "promote", family
     assert family["after"]["Production"] == versions[1]
     registry = CollectorRegistry()
-    registry.register(PromotionCollector(ledger_reader(env)))
+    registry.register(PromotionCollector(status_reader(env)))
     fam = FAMILY.value
 
     def sample(name: str, **labels: str) -> float | None:
@@ -60,21 +62,22 @@ def test_promote_job_promotes_and_the_ledger_gauges_show_it(env: EventStore, ver
 
     assert sample("rps_promoter_decision", action="promote") == 1
     assert sample("rps_promoter_decision", action="retain") == 0
-    assert (sample("rps_promoter_posterior_probability") or 0) >= 0.95
-    assert sample("rps_promoter_evidence_games", alias="B") == 110
-    assert sample("rps_promoter_games_since_last_swap", alias="Production") == 110
+    assert sample("rps_promoter_test_paired_games") == 60
+    assert (sample("rps_promoter_test_bound_points", bound="low") or 0) > 0
+    assert sample("rps_promoter_evidence_games", alias="B") == 30
     assert (sample("rps_promoter_last_decision_timestamp_seconds") or 0) > 0
 
-    # The next cycle (no new games) is a cooldown: the gauges follow the newest entry.
+    # The next cycle (no challenger left, B = Production) changes nothing: a status, no ledger entry.
     promote_job(FAMILY.value)
     assert sample("rps_promoter_decision", action="insufficient_data") == 1
-    assert sample("rps_promoter_games_since_last_swap", alias="Production") == 0
+    assert sample("rps_promoter_test_paired_games") is None
+    assert [e.action for e in env.ledger(family=fam)] == ["promote"]
 
 
 def test_the_gauges_are_served_over_http(env: EventStore) -> None:
     promote_job(FAMILY.value)
     registry = CollectorRegistry()
-    registry.register(PromotionCollector(ledger_reader(env)))
+    registry.register(PromotionCollector(status_reader(env)))
     port = free_port()
     server, thread = start_http_server(port, addr="127.0.0.1", registry=registry)
     try:
@@ -89,8 +92,12 @@ def test_evidence_command_prints_the_table(env: EventStore, capsys: pytest.Captu
     assert main(["evidence", "--family", FAMILY.value]) == 0
     out = capsys.readouterr().out
     assert FAMILY.value in out
-    assert re.search(r"^B\s+v2\s+75-35\s+68\.2%\s+110\s", out, re.MULTILINE), out
-    assert "B vs Production: P(B > Production + 0.05)" in out
+    assert re.search(r"^B\s+v2\s+20-10\s+66\.7%\s+360\s", out, re.MULTILINE), out
+    assert "next cycle: promote: promote B v2 over Production v1" in out
+    assert main(["promote", "--now", "--family", FAMILY.value]) == 0
+    assert main(["evidence", "--family", FAMILY.value, "--rebuild"]) == 0
+    out = capsys.readouterr().out
+    assert "last cycle: insufficient_data" not in out and "last cycle: promote" in out
 
 
 def test_rollback_without_history_is_refused_with_a_message(
@@ -126,7 +133,7 @@ def test_every_promoter_metric_is_documented(env: EventStore) -> None:
     promote_job(FAMILY.value)
     text = (Path(__file__).parents[2] / "docs" / "metrics.md").read_text()
     section = text.split("## Promoter", 1)[1].split("\n## ", 1)[0]
-    collected = {m.name for m in PromotionCollector(ledger_reader(env)).collect()}
+    collected = {m.name for m in PromotionCollector(status_reader(env)).collect()}
     assert collected == set(METRIC_NAMES)
     for name in METRIC_NAMES:
         assert f"`{name}`" in section, name

@@ -1,12 +1,20 @@
-"""The decision rule on hand-made evidence: every decision kind, cooldown, rollback."""
+"""The decision rule on hand-made evidence: promote, reject, the guard, waiting challengers, rollback."""
 
 from __future__ import annotations
 
 import pytest
 
-from services.promoter.decision import RollbackImpossibleError, Rule, decide, plan_rollback
+from services.promoter.decision import (
+    RollbackImpossibleError,
+    Rule,
+    Verdict,
+    decide,
+    judge_pair,
+    plan_rollback,
+)
 from services.promoter.evidence import Evidence
-from services.promoter.ledger import Action, AliasChange, AliasMap, FamilyHistory
+from services.promoter.ledger import Action, AliasChange, AliasMap
+from services.promoter.stats import Sums, Tally
 from shared.features import Alias, Family
 
 FAM = Family.LIGHTGBM
@@ -17,141 +25,136 @@ def aliases(prod: int | None, b: int | None, s1: int | None = None, s2: int | No
     return {P: prod, B: b, S1: s1, S2: s2}
 
 
-def add_games(evidence: Evidence, version: int, wins: int, losses: int, start: int) -> int:
-    """Games of a version at positions start+1...; returns the last position used."""
-    record = evidence.record_for(FAM, version)
-    for i in range(wins + losses):
-        record.add_game(start + i + 1, i < wins)
-    evidence.last_position = max(evidence.last_position, start + wins + losses)
-    return start + wins + losses
+def paired(evidence: Evidence, challenger: int, incumbent: int, mean: float, sd: float, n: int) -> None:
+    """`n` paired games of challenger − incumbent with this mean and sample standard deviation."""
+    squares = sd * sd * (n - 1) + n * mean * mean
+    sums = Sums(n, mean * n, squares)
+    low, high = min(challenger, incumbent), max(challenger, incumbent)
+    evidence.pair_for(FAM, low, high).diffs = sums if challenger == high else sums.negated()
 
 
-def add_rounds(evidence: Evidence, version: int, win: int, lose: int, draw: int = 0) -> None:
-    record = evidence.record_for(FAM, version)
-    record.rounds, record.would_win, record.would_lose, record.would_draw = win + lose + draw, win, lose, draw
+def live(evidence: Evidence, challenger: int, incumbent: int, c: Tally, i: Tally) -> None:
+    pair = evidence.pair_for(FAM, min(challenger, incumbent), max(challenger, incumbent))
+    if challenger > incumbent:
+        pair.high_served, pair.low_served = c, i
+    else:
+        pair.low_served, pair.high_served = c, i
 
 
-def test_a_clearly_better_b_is_promoted() -> None:
+def test_a_clearly_better_b_is_promoted_and_the_first_waiting_challenger_takes_b() -> None:
     ev = Evidence()
-    add_games(ev, 1, 54, 66, 0)
-    add_games(ev, 2, 84, 36, 200)
-    decision = decide(FAM, aliases(1, 2), ev, FamilyHistory())
+    paired(ev, 2, 1, mean=1.5, sd=3.5, n=400)
+    live(ev, 2, 1, Tally(170, 30), Tally(160, 40))
+    decision = decide(FAM, aliases(1, 2, 3, 4), ev)
     assert decision.action is Action.PROMOTE
-    assert decision.after == aliases(2, 1)
-    assert decision.posterior is not None and decision.posterior >= 0.95
-    assert decision.evidence["aliases"]["B"]["games_won"] == 84
+    assert decision.after == aliases(2, 3, 4, None)
+    assert decision.evidence["test"]["verdict"] == "promote" and decision.evidence["test"]["low"] > 0
 
 
-def test_too_few_games_is_insufficient_data_even_with_a_perfect_record() -> None:
+def test_with_no_challenger_waiting_b_is_set_to_the_new_production() -> None:
     ev = Evidence()
-    add_games(ev, 1, 0, 99, 0)
-    add_games(ev, 2, 99, 0, 100)
-    decision = decide(FAM, aliases(1, 2), ev, FamilyHistory())
-    assert decision.action is Action.INSUFFICIENT_DATA
-    assert decision.after == decision.before
-    assert "need 100 each" in decision.reason
+    paired(ev, 2, 1, mean=1.5, sd=3.5, n=400)
+    live(ev, 2, 1, Tally(170, 30), Tally(160, 40))
+    decision = decide(FAM, aliases(1, 2), ev)
+    assert decision.after == aliases(2, 2)
+    assert "no challenger waits: B set to Production v2" in decision.reason
 
 
-def test_similar_records_are_retained() -> None:
+def test_too_few_paired_games_decide_nothing_even_with_a_large_difference() -> None:
     ev = Evidence()
-    add_games(ev, 1, 60, 60, 0)
-    add_games(ev, 2, 65, 55, 200)
-    decision = decide(FAM, aliases(1, 2), ev, FamilyHistory())
-    assert decision.action is Action.RETAIN
-    assert decision.posterior is not None and decision.posterior < 0.95
+    paired(ev, 2, 1, mean=5.0, sd=1.0, n=49)
+    live(ev, 2, 1, Tally(40, 0), Tally(0, 40))
+    decision = decide(FAM, aliases(1, 2), ev)
+    assert decision.action is Action.RETAIN and decision.after == decision.before
+    assert "49 paired games, need 50" in decision.reason
 
 
-def test_cooldown_needs_fresh_games_of_both_after_a_change() -> None:
+def test_the_live_guard_holds_a_b_that_loses_significantly_more_games() -> None:
     ev = Evidence()
-    end = add_games(ev, 1, 54, 66, 0)
-    end = add_games(ev, 2, 84, 36, end)
-    change = end + 1  # B became B here: its games are older than the change
-    history = FamilyHistory(last_pair_change=change)
-    assert decide(FAM, aliases(1, 2), ev, history).action is Action.INSUFFICIENT_DATA
-    end = add_games(ev, 1, 12, 18, change)
-    end = add_games(ev, 2, 20, 10, end)
-    assert decide(FAM, aliases(1, 2), ev, history).action is Action.PROMOTE
+    paired(ev, 2, 1, mean=1.5, sd=3.5, n=400)
+    live(ev, 2, 1, Tally(100, 100), Tally(160, 40))
+    test = judge_pair(ev, FAM, 2, 1, Rule(), serving=True)
+    assert test.verdict is Verdict.CONTINUE and "held by the live guard" in test.reason
+    assert test.guard_z is not None and test.guard_z < -2.33
 
 
-def test_no_swap_back_after_a_promotion() -> None:
+def test_b_needs_live_games_of_its_own_before_a_promotion() -> None:
     ev = Evidence()
-    end = add_games(ev, 1, 54, 66, 0)
-    end = add_games(ev, 2, 84, 36, end)
-    first = decide(FAM, aliases(1, 2), ev, FamilyHistory())
-    assert first.action is Action.PROMOTE
-    history = FamilyHistory(last_pair_change=end + 1)
-    # The old Production, now under B, keeps its own (worse) record: fresh games change nothing.
-    end = add_games(ev, 2, 20, 20, end + 1)
-    add_games(ev, 1, 20, 20, end)
-    second = decide(FAM, first.after, ev, history)
-    assert second.action is Action.RETAIN
-    assert second.after == aliases(2, 1)
+    paired(ev, 2, 1, mean=1.5, sd=3.5, n=400)
+    live(ev, 2, 1, Tally(10, 2), Tally(300, 88))
+    test = judge_pair(ev, FAM, 2, 1, Rule(), serving=True)
+    assert test.verdict is Verdict.CONTINUE and "B served 12 games, need 20" in test.reason
 
 
-def test_games_before_a_rollback_do_not_count() -> None:
+def test_a_b_whose_gain_is_bounded_below_the_meaningful_one_is_rejected() -> None:
     ev = Evidence()
-    end = add_games(ev, 1, 54, 66, 0)
-    end = add_games(ev, 2, 84, 36, end)
-    history = FamilyHistory(last_pair_change=end + 1, last_rollback=end + 1)
-    decision = decide(FAM, aliases(1, 2), ev, history)
-    assert decision.action is Action.INSUFFICIENT_DATA
-    assert decision.evidence["aliases"]["B"]["games_won"] == 0
+    paired(ev, 2, 1, mean=0.0, sd=3.5, n=3000)
+    decision = decide(FAM, aliases(1, 2, 3), ev)
+    assert decision.action is Action.REJECT
+    assert decision.after == aliases(1, 3, None, None)
+    assert decision.evidence["rejected"] == [2]
+    assert decision.reason.startswith("reject B v2: not better")
 
 
-def test_a_challenger_with_clearly_better_rounds_moves_up() -> None:
+def test_an_undecided_test_is_rejected_at_the_budget() -> None:
     ev = Evidence()
-    add_games(ev, 1, 60, 60, 0)
-    add_games(ev, 2, 60, 60, 200)
-    add_rounds(ev, 2, 300, 300)
-    add_rounds(ev, 3, 320, 300)  # not clearly better than v2
-    add_rounds(ev, 4, 400, 200)  # clearly better than both
-    decision = decide(FAM, aliases(1, 2, 3, 4), ev, FamilyHistory())
+    paired(ev, 2, 1, mean=0.2, sd=20.0, n=6000)
+    test = judge_pair(ev, FAM, 2, 1, Rule(), serving=True)
+    assert test.verdict is Verdict.REJECT and "budget of 6000 games" in test.reason
+
+
+def test_b_keeps_its_place_while_its_test_runs_whatever_the_shadows_show() -> None:
+    ev = Evidence()
+    paired(ev, 2, 1, mean=0.3, sd=3.5, n=200)  # undecided
+    paired(ev, 3, 1, mean=2.0, sd=3.5, n=400)  # shadow1 clearly better than Production
+    decision = decide(FAM, aliases(1, 2, 3), ev)
+    assert decision.action is Action.RETAIN and decision.after == decision.before
+    assert decision.reason.startswith("testing B v2")
+
+
+def test_shadow2_moves_above_shadow1_only_when_their_paired_sequence_says_so() -> None:
+    ev = Evidence()
+    paired(ev, 2, 1, mean=0.3, sd=3.5, n=200)
+    paired(ev, 4, 3, mean=0.1, sd=3.5, n=200)  # not shown better yet
+    assert decide(FAM, aliases(1, 2, 3, 4), ev).action is Action.RETAIN
+    paired(ev, 4, 3, mean=1.5, sd=3.5, n=400)
+    decision = decide(FAM, aliases(1, 2, 3, 4), ev)
+    assert decision.action is Action.REORDER and decision.after == aliases(1, 2, 4, 3)
+
+
+def test_a_family_whose_b_is_production_gets_its_first_waiting_challenger_into_b() -> None:
+    decision = decide(FAM, aliases(1, 1, 3, 1), Evidence())
     assert decision.action is Action.REORDER
-    assert decision.after == aliases(1, 4, 2, 3)
+    assert decision.after == aliases(1, 3, None, None)
 
 
-def test_challengers_without_enough_rounds_stay_where_they_are() -> None:
-    ev = Evidence()
-    add_games(ev, 1, 60, 60, 0)
-    add_games(ev, 2, 60, 60, 200)
-    add_rounds(ev, 2, 300, 300)
-    add_rounds(ev, 3, 60, 10)  # 70 decisive rounds < 100
-    decision = decide(FAM, aliases(1, 2, 3), ev, FamilyHistory())
-    assert decision.action is Action.RETAIN
+def test_a_family_with_nothing_waiting_decides_nothing() -> None:
+    for current in (aliases(1, 1, 1, 1), aliases(1, None)):
+        decision = decide(FAM, current, Evidence())
+        assert decision.action is Action.INSUFFICIENT_DATA and decision.after == current
 
 
-def test_an_empty_b_is_filled_from_the_shadows() -> None:
-    decision = decide(FAM, aliases(1, None, 3, 4), Evidence(), FamilyHistory())
-    assert decision.action is Action.REORDER
-    assert decision.after == aliases(1, 3, 4, None)
+def entry(position: int, before: AliasMap, after: AliasMap, action: Action = Action.PROMOTE) -> AliasChange:
+    return AliasChange(position, FAM, action, before, after)
 
 
-def test_no_production_is_insufficient_data() -> None:
-    decision = decide(FAM, aliases(None, 2), Evidence(), FamilyHistory())
-    assert decision.action is Action.INSUFFICIENT_DATA
-    assert "Production" in decision.reason
-
-
-def test_rollback_restores_the_previous_production_and_swaps_slots() -> None:
-    promote = AliasChange(10, FAM, Action.PROMOTE, aliases(1, 2, 3), aliases(2, 1, 3))
-    decision = plan_rollback(FAM, aliases(2, 1, 3), [promote])
+def test_rollback_restores_the_previous_production_and_the_demoted_one_leaves() -> None:
+    history = [entry(10, aliases(1, 2, 3), aliases(2, 3))]
+    decision = plan_rollback(FAM, aliases(2, 3, 4), history)
     assert decision.action is Action.ROLLBACK
-    assert decision.after == aliases(1, 2, 3)
+    assert decision.after == aliases(1, 3, 4, None)
+    assert decision.evidence["restored"] == 1 and decision.evidence["demoted"] == 2
 
 
-def test_rollback_to_a_version_without_a_slot_shifts_the_challengers() -> None:
-    promote = AliasChange(10, FAM, Action.PROMOTE, aliases(1, 2, 3, 4), aliases(2, 1, 3, 4))
-    reorder = AliasChange(11, FAM, Action.REORDER, aliases(2, 1, 3, 4), aliases(2, 5, 3, 4))
-    decision = plan_rollback(FAM, aliases(2, 5, 3, 4), [promote, reorder])
-    assert decision.after == aliases(1, 2, 5, 3)
+def test_a_second_rollback_restores_the_version_the_first_demoted() -> None:
+    history = [entry(10, aliases(1, 2), aliases(2, 2))]
+    first = plan_rollback(FAM, aliases(2, 2), history)
+    assert first.after == aliases(1, 1)
+    history.append(entry(11, first.before, first.after, Action.ROLLBACK))
+    second = plan_rollback(FAM, first.after, history)
+    assert second.after == aliases(2, 2)
 
 
 def test_rollback_without_an_earlier_production_is_refused() -> None:
-    register = AliasChange(1, FAM, Action.REGISTER, aliases(None, None), aliases(1, None))
-    with pytest.raises(RollbackImpossibleError):
-        plan_rollback(FAM, aliases(1, 2), [register])
-
-
-def test_rule_parameters_are_recorded_with_the_evidence() -> None:
-    decision = decide(FAM, aliases(1, 2), Evidence(), FamilyHistory(), Rule(min_games=5))
-    assert decision.evidence["rule"]["min_games"] == 5
+    with pytest.raises(RollbackImpossibleError, match="no earlier Production"):
+        plan_rollback(FAM, aliases(1, 2), [])

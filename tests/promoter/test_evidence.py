@@ -2,11 +2,22 @@
 
 from __future__ import annotations
 
-from services.promoter.evidence import collect_evidence
+import json
+
+from services.promoter.evidence import OPEN_GAME_TTL_S, Evidence, EvidenceFolder
+from services.promoter.stats import Tally
+from shared.events import Event
 from shared.features import Family, Move
-from tests.promoter.builders import GameLog, finished_game, positioned, prediction
+from tests.promoter.builders import GameLog, finished_game, paired_game, positioned, prediction
 
 FAM = Family.XGBOOST
+
+
+def collect_evidence(events: list[Event]) -> Evidence:
+    folder = EvidenceFolder()
+    for event in events:
+        folder.add(event)
+    return folder.evidence
 
 
 def test_games_count_for_the_version_that_served_whatever_its_slot() -> None:
@@ -17,9 +28,9 @@ def test_games_count_for_the_version_that_served_whatever_its_slot() -> None:
         finished_game("g4", FAM, "Production", 3, "user"),
     ]
     evidence = collect_evidence(positioned(games))
-    assert evidence.get(FAM, 7).game_tally().wins == 2
-    assert evidence.get(FAM, 7).game_tally().losses == 1
-    assert evidence.get(FAM, 3).game_tally().losses == 1
+    assert (evidence.get(FAM, 7).games_won, evidence.get(FAM, 7).games_lost) == (2, 1)
+    assert evidence.get(FAM, 3).games_lost == 1
+    assert evidence.last_position == 8
 
 
 def test_test_games_fallback_games_and_other_families_are_kept_apart() -> None:
@@ -29,16 +40,36 @@ def test_test_games_fallback_games_and_other_families_are_kept_apart() -> None:
         finished_game("o1", Family.LIGHTGBM, "Production", 3, "bot"),
     ]
     evidence = collect_evidence(positioned(games))
-    assert evidence.get(FAM, 3).game_tally().total == 0
-    assert evidence.get(Family.LIGHTGBM, 3).game_tally().wins == 1
+    assert evidence.get(FAM, 3).games.total == 0
+    assert evidence.get(Family.LIGHTGBM, 3).games_won == 1
 
 
-def test_game_tally_since_counts_only_games_started_after_a_position() -> None:
-    games = [finished_game(f"g{i}", FAM, "B", 7, "bot") for i in range(4)]
-    events = positioned(games)  # each game: start at 1, 3, 5, 7
+def test_a_finished_game_is_one_paired_observation_per_pair_of_versions() -> None:
+    versions = {"Production": 1, "B": 2, "shadow1": 3}
+    game = paired_game("pg", FAM, "B", versions, better=2, winner="bot", rounds=4)
+    events = positioned([game])
+    evidence = collect_evidence(events[:-1])  # not finished yet: nothing counted, the sums wait
+    assert evidence.pair(FAM, 1, 2).diffs.n == 0 and "pg" in evidence.open_games
     evidence = collect_evidence(events)
-    assert evidence.get(FAM, 7).game_tally(since=4).total == 2
-    assert evidence.last_position == 8
+    pair = evidence.pair(FAM, 1, 2)
+    assert pair.diffs.n == 1 and pair.diffs.total > 0  # v2 (higher) would win, v1 would lose
+    assert evidence.pair(FAM, 3, 2).oriented(3)[0].total == -pair.diffs.total
+    assert evidence.pair(FAM, 1, 3).diffs.total == 0  # both wrong alike
+    assert pair.oriented(2)[1] == Tally(1, 0) and pair.oriented(1)[1] == Tally(0, 0)  # live: v2 served, won
+    assert evidence.open_games == {}
+
+
+def test_the_state_survives_json_and_abandoned_games_are_dropped() -> None:
+    versions = {"Production": 1, "B": 2}
+    done = paired_game("done", FAM, "Production", versions, better=1)
+    events = positioned([done]) + positioned([paired_game("open", FAM, "B", versions, None)], 100)[:-1]
+    folder = EvidenceFolder()
+    for event in events:
+        folder.add(event, occurred_at=1000.0)
+    state = folder.evidence.to_json()
+    again = Evidence.from_json(json.loads(json.dumps(state)))
+    assert again.to_json() == state
+    assert again.drop_abandoned(now=1000.0 + OPEN_GAME_TTL_S + 1) == 1 and again.open_games == {}
 
 
 def test_shadow_rounds_are_replayed_through_the_policy() -> None:

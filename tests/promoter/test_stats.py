@@ -1,61 +1,76 @@
-"""The posterior probability against the closed form (Beta(1, 1) priors, no margin)."""
+"""The confidence sequence and the live z-test against their closed forms and their guarantees."""
 
 from __future__ import annotations
 
 import math
 
+import numpy as np
 import pytest
-from scipy.special import betaln  # type: ignore[import-untyped]
 
-from services.promoter.stats import Tally, prob_greater
-
-
-def exact_prob_greater(challenger: Tally, incumbent: Tally) -> float:
-    """P(p_c > p_i), closed form for an integer alpha of the challenger (Evan Miller's sum)."""
-    a_c, b_c = challenger.wins + 1, challenger.losses + 1
-    a_i, b_i = incumbent.wins + 1, incumbent.losses + 1
-    return sum(
-        math.exp(betaln(a_i + k, b_i + b_c) - math.log(b_c + k) - betaln(1 + k, b_c) - betaln(a_i, b_i))
-        for k in range(a_c)
-    )
-
-
-@pytest.mark.parametrize(
-    ("challenger", "incumbent"),
-    [
-        (Tally(0, 0), Tally(0, 0)),
-        (Tally(1, 0), Tally(0, 1)),
-        (Tally(18, 12), Tally(13, 17)),
-        (Tally(60, 40), Tally(45, 55)),
-        (Tally(3, 40), Tally(0, 30)),
-        (Tally(900, 1100), Tally(880, 1120)),
-        (Tally(0, 50), Tally(50, 0)),
-    ],
+from services.promoter.stats import (
+    Sums,
+    Tally,
+    confidence_sequence,
+    half_width,
+    mixture_rho2,
+    two_proportion_z,
 )
-def test_prob_greater_matches_the_closed_form(challenger: Tally, incumbent: Tally) -> None:
-    assert prob_greater(challenger, incumbent) == pytest.approx(
-        exact_prob_greater(challenger, incumbent), abs=1e-4
-    )
 
 
-def test_a_margin_lowers_the_probability_and_is_deterministic() -> None:
-    b, prod = Tally(60, 40), Tally(45, 55)
-    values = [prob_greater(b, prod, margin) for margin in (0.0, 0.05, 0.1, 0.2)]
-    assert values == sorted(values, reverse=True)
-    assert values[0] > 0.98 and values[-1] < 0.5
-    assert prob_greater(b, prod, 0.05) == prob_greater(b, prod, 0.05)
+def test_sums_give_the_sample_mean_and_variance() -> None:
+    values = [1.5, -2.0, 0.0, 3.1, -0.4]
+    sums = Sums()
+    for v in values:
+        sums = sums.add(v)
+    assert sums.mean == pytest.approx(float(np.mean(values)))
+    assert sums.variance == pytest.approx(float(np.var(values, ddof=1)))
+    assert sums.negated().mean == pytest.approx(-sums.mean)
+    assert sums.negated().variance == pytest.approx(sums.variance)
 
 
-def test_equal_records_give_one_half_without_margin() -> None:
-    assert prob_greater(Tally(40, 60), Tally(40, 60)) == pytest.approx(0.5, abs=1e-4)
+def test_the_half_width_is_the_normal_mixture_boundary() -> None:
+    alpha, n, sd = 0.1, 400, 3.0
+    sums = Sums(n, 0.0, sd * sd * (n - 1))
+    rho2 = mixture_rho2(alpha, 500)
+    expected = sd * math.sqrt(2 * (n * rho2 + 1) / (n * n * rho2) * math.log(math.sqrt(n * rho2 + 1) / alpha))
+    assert half_width(sums, alpha, 500) == pytest.approx(expected)
+    low, high = confidence_sequence(sums, alpha, 500)
+    assert (low, high) == pytest.approx((-expected, expected))
 
 
-def test_a_margin_outside_zero_one_is_refused() -> None:
-    with pytest.raises(ValueError, match="margin"):
-        prob_greater(Tally(1, 1), Tally(1, 1), 1.0)
+def test_the_sequence_is_wider_than_a_fixed_sample_interval_and_shrinks_with_n() -> None:
+    widths = [half_width(Sums(n, 0.0, float(n - 1)), 0.1, 500) for n in (50, 500, 5000)]
+    assert widths[0] > widths[1] > widths[2]
+    assert widths[1] > 1.645 / math.sqrt(500)  # the price of looking after every cycle
 
 
-def test_tally_posterior_mean_uses_a_uniform_prior() -> None:
-    assert Tally(0, 0).posterior_mean == 0.5
-    assert Tally(3, 1).posterior_mean == pytest.approx(4 / 6)
-    assert Tally(0, 0).rate is None
+def test_fewer_than_two_observations_give_an_unbounded_sequence() -> None:
+    assert confidence_sequence(Sums(1, 2.0, 4.0), 0.1, 500) == (-math.inf, math.inf)
+    with pytest.raises(ValueError, match="alpha"):
+        half_width(Sums(10, 0.0, 9.0), 1.5, 500)
+
+
+def test_the_sequence_covers_the_mean_at_every_look_in_most_runs() -> None:
+    """Looked at after every 10 observations up to 3000, the miss rate stays below alpha (0.1)."""
+    rng = np.random.default_rng(5)
+    runs, misses = 300, 0
+    for _ in range(runs):
+        x = rng.normal(0.4, 3.0, 3000)
+        n = np.arange(1, 3001)
+        mean = np.cumsum(x) / n
+        variance = (np.cumsum(x * x) - n * mean * mean) / np.maximum(n - 1, 1)
+        for k in range(10, 3001, 10):
+            sums = Sums(k, float(mean[k - 1] * k), float(variance[k - 1] * (k - 1) + k * mean[k - 1] ** 2))
+            low, high = confidence_sequence(sums, 0.1, 500)
+            if not low <= 0.4 <= high:
+                misses += 1
+                break
+    assert misses / runs < 0.1
+
+
+def test_two_proportion_z() -> None:
+    assert two_proportion_z(Tally(0, 0), Tally(5, 5)) is None
+    assert two_proportion_z(Tally(50, 50), Tally(50, 50)) == 0.0
+    z = two_proportion_z(Tally(40, 60), Tally(60, 40))
+    assert z == pytest.approx(-2.828, abs=1e-3)
+    assert two_proportion_z(Tally(10, 0), Tally(10, 0)) == 0.0

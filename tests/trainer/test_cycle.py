@@ -84,15 +84,13 @@ def world(
     store.close()
 
 
-def _promote_like_the_promoter(world: World, alias: Alias) -> None:
-    """Move the latest shadow2 to `alias` in every family, as a promoter reorder would (ledger first)."""
+def _fill_b_like_the_promoter(world: World) -> None:
+    """Move shadow1 into B in every family, as the promoter does when B equals Production (ledger first)."""
     edges = RegistryEdges(world.client, world.cache, world.reload)
     for family in FAMILIES:
         before = registry_aliases(world.client, family)
-        move = AliasMove(
-            family, AliasAction.REORDER, before, {**before, alias: before[Alias.SHADOW2]}, "test"
-        )
-        apply_move(world.store, edges, move)
+        after = {**before, Alias.B: before[Alias.SHADOW1], Alias.SHADOW1: None}
+        apply_move(world.store, edges, AliasMove(family, AliasAction.REORDER, before, after, "test"))
 
 
 def test_full_cycles_register_every_family_and_the_cache_holds_exactly_the_aliased_models(
@@ -104,14 +102,15 @@ def test_full_cycles_register_every_family_and_the_cache_holds_exactly_the_alias
     assert world.aliases() == {f: dict.fromkeys(Alias, 1) for f in FAMILIES}, first.to_json()
     assert world.reload.calls == 1
 
-    # Three more runs on new data; between them the promoter reorders the challengers, so
-    # every family ends with four different versions under its four aliases.
-    for alias in (Alias.SHADOW1, Alias.B, None):
+    # Three more runs on new data: each new version waits in the first free shadow slot (one
+    # holding Production's version again counts as free); after the first the promoter fills B,
+    # so every family ends with four different versions under its four aliases.
+    for fill_b in (True, False, False):
         world.play(15)
         run_training(world.edges, options())
-        if alias is not None:
-            _promote_like_the_promoter(world, alias)
-    expected = {Alias.PRODUCTION: 1, Alias.B: 3, Alias.SHADOW1: 2, Alias.SHADOW2: 4}
+        if fill_b:
+            _fill_b_like_the_promoter(world)
+    expected = {Alias.PRODUCTION: 1, Alias.B: 2, Alias.SHADOW1: 3, Alias.SHADOW2: 4}
     assert world.aliases() == dict.fromkeys(FAMILIES, expected)
 
     # The last run's sync came before nothing else moved: sync now reflects the promoter's moves too.
@@ -138,7 +137,7 @@ def test_full_cycles_register_every_family_and_the_cache_holds_exactly_the_alias
         assert all(e.payload.duration_s > 0 for e in trained)  # rps_trainer_last_duration_seconds
         assert [e.payload.action for e in changed] == ["register"] * 4
         assert changed[0].payload.after == {a.value: 1 for a in Alias}
-        assert changed[-1].payload.before[Alias.SHADOW2.value] == 3
+        assert changed[-1].payload.before[Alias.SHADOW2.value] == 1  # Production again: a free slot
         assert changed[-1].payload.after[Alias.SHADOW2.value] == 4
         ledger = world.store.ledger(family=family.value)
         assert [e.action for e in ledger] == [
@@ -182,10 +181,10 @@ def test_a_crash_mid_job_changes_no_alias_and_no_cache_marker(world: World) -> N
     assert [e.type for e in changed] == [EventType.MODEL_TRAINED, EventType.ALIASES_CHANGED]
     assert world.reload.calls == 1  # only the first, successful run
 
-    # The next run trains again (the crashed one recorded nothing) and moves shadow2.
+    # The next run trains again (the crashed one recorded nothing) and places it in shadow1.
     report = run_training(world.edges, options())
     assert {o.status for o in report.outcomes} == {"trained"}
-    assert read_aliases(world.client, Family.XGBOOST)[Alias.SHADOW2] == 3  # v2 was registered by the crash
+    assert read_aliases(world.client, Family.XGBOOST)[Alias.SHADOW1] == 3  # v2 was registered by the crash
 
 
 def test_a_run_without_enough_new_rows_is_skipped_and_says_why(world: World) -> None:
@@ -267,9 +266,9 @@ def test_a_genuinely_worse_candidate_is_registered_refused_and_says_so_a_good_on
     again = run_training(world.edges, options(families=(family,), gate_margin=0.0))
     (good,) = again.outcomes
     assert good.gate is not None and good.gate["passed"], good.reason
-    assert read_aliases(world.client, family)[Alias.SHADOW2] == 3
+    assert read_aliases(world.client, family)[Alias.SHADOW1] == 3  # the first free waiting slot
     cached = json.loads(world.cache.read_card(family, 3) or b"{}")
-    assert cached["gate"]["passed"] and cached["ledger"][-1]["after"] == "shadow2"
+    assert cached["gate"]["passed"] and cached["ledger"][-1]["after"] == "shadow1"
     assert cached["experts_hash"] is not None  # SMALL keeps the expert columns on
     assert (world.cache.read_card(family, 3, "card.md") or b"").startswith(b"# rps_bot_mnlogit v3 (logan)")
 
@@ -291,16 +290,16 @@ def test_a_placement_cut_short_after_any_step_is_finished_by_recover_never_rever
         run_training(world.edges, options(families=(family,)), hook=crash)
     trained, entry = world.store.read_aggregate(family.value)[-2:]
     assert trained.type is EventType.MODEL_TRAINED and trained.payload.version == 2
-    assert entry.payload.after[Alias.SHADOW2.value] == 2  # the ledger holds the intended state
-    mlflow_moved = read_aliases(world.client, family).get(Alias.SHADOW2) == 2
+    assert entry.payload.after[Alias.SHADOW1.value] == 2  # the ledger holds the intended state
+    mlflow_moved = read_aliases(world.client, family).get(Alias.SHADOW1) == 2
     assert mlflow_moved is (step is not Step.LEDGER)
-    assert (world.markers()[family.value][Alias.SHADOW2.value] == 2) is (step is Step.CACHE)
+    assert (world.markers()[family.value][Alias.SHADOW1.value] == 2) is (step is Step.CACHE)
 
     # The promoter's next cycle starts with the same recover(): it finishes the move, never reverts it.
     from services.promoter.apply import recover
 
     recover(world.store, RegistryEdges(world.client, world.cache, world.reload), family)
-    expected = {Alias.PRODUCTION: 1, Alias.B: 1, Alias.SHADOW1: 1, Alias.SHADOW2: 2}
+    expected = {Alias.PRODUCTION: 1, Alias.B: 1, Alias.SHADOW1: 2, Alias.SHADOW2: 1}
     assert read_aliases(world.client, family) == expected
     assert world.markers()[family.value] == {a.value: v for a, v in expected.items()}
     assert world.cache.has_model(family, 2)

@@ -72,9 +72,13 @@ def test_too_few_unseen_rows_refuse_and_an_incumbent_that_cannot_be_scored_is_na
     assert verdict.passed and "Production v2 not comparable: other feature contract" in verdict.reason
 
 
-def test_first_version_fills_every_alias_later_ones_only_shadow2() -> None:
+def test_first_version_fills_every_alias_later_ones_wait_in_a_free_shadow_slot_never_b() -> None:
     assert plan_aliases({}, 1, passed=True) == dict.fromkeys(Alias, 1)
-    assert plan_aliases({Alias.PRODUCTION: 1}, 2, passed=True) == {Alias.SHADOW2: 2}
+    assert plan_aliases(dict.fromkeys(Alias, 1), 2, passed=True) == {Alias.SHADOW1: 2}
+    under_test = {Alias.PRODUCTION: 1, Alias.B: 2, Alias.SHADOW1: 3, Alias.SHADOW2: 2}
+    assert plan_aliases(under_test, 4, passed=True) == {Alias.SHADOW2: 4}
+    full = {Alias.PRODUCTION: 1, Alias.B: 2, Alias.SHADOW1: 3, Alias.SHADOW2: 4}
+    assert plan_aliases(full, 5, passed=True) == {Alias.SHADOW2: 5}
     assert plan_aliases({}, 1, passed=False) is None
 
 
