@@ -73,6 +73,7 @@ def local_environment(data: Path) -> dict[str, str]:
         "INTERNAL_TOKEN": token_file.read_text().strip(),
         # Later versions enter as shadow2; only live games on B let the promoter ever swap them in.
         "ENABLE_AB_TESTING": "true",
+        "ROUTING": "bandit",  # Thompson sampling between Production and B (docs/operations.md)
         "MLFLOW_DISABLE_TELEMETRY": "true",
         "PYTHONUNBUFFERED": "1",
         "OMP_NUM_THREADS": "1",  # 2 shared cores: keep torch/xgboost/lightgbm from oversubscribing

@@ -1,4 +1,8 @@
-"""`python -m services.worker [--burst] [--shutdown warm|cold]`: the one RQ worker (`promotion`, `training`).
+"""`python -m services.worker [--burst] [--shutdown warm|cold] [--queues Q ...]`: an RQ worker.
+
+By default the worker of `promotion`, then `training`; `--queues promotion` is the light
+promotion worker, which takes only promotion jobs so a cycle runs on time even while the main
+worker trains (48 MB idle; a cycle's work horse imports MLflow: docs/operations.md, "Memory").
 
 `python -m services.worker serve-metrics [--port 9108]` serves its jobs' metrics instead
 (services/worker/metrics.py; the worker pod's `job-metrics` sidecar).
@@ -71,6 +75,13 @@ def main(argv: list[str] | None = None) -> int:
         default="warm",
         help="on SIGTERM/SIGINT: let the running job finish (warm, default) or stop it now (cold)",
     )
+    parser.add_argument(
+        "--queues",
+        nargs="+",
+        choices=WORKER_QUEUES,
+        default=list(WORKER_QUEUES),
+        help="queues in priority order (default: %(default)s)",
+    )
     commands = parser.add_subparsers(dest="command")
     serve = commands.add_parser(
         "serve-metrics", help="serve the rps_promoter_*, rps_trainer_*, rps_drift_* metrics (from the log)"
@@ -91,7 +102,7 @@ def main(argv: list[str] | None = None) -> int:
         create_buckets(args.endpoint_url, args.bucket)
         return 0
     redis = Redis.from_url(args.url or ServiceSettings().redis_url)
-    worker = build_worker(redis, WORKER_QUEUES, cold_shutdown=args.shutdown == "cold")
+    worker = build_worker(redis, args.queues, cold_shutdown=args.shutdown == "cold")
     # Exit 0 whatever work() returns: burst mode with nothing queued is not an error.
     worker.work(burst=args.burst, logging_level="INFO")
     return 0
