@@ -14,7 +14,8 @@ from services.promoter.apply import Edges, apply_decision, recover, registry_ali
 from services.promoter.decision import DEFAULT_RULE, Decision, Rule, decide, plan_rollback
 from services.promoter.evidence import Evidence
 from services.promoter.ledger import alias_map_json
-from services.promoter.source import load_changes, load_evidence, save_status
+from services.promoter.source import load_changes, load_evidence
+from services.promoter.status import save_status
 from shared.events import EventStore, EventStoreError
 from shared.features import FAMILIES, Family
 from shared.registry import RegistryError

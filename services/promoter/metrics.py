@@ -16,7 +16,7 @@ from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
 from services.promoter.ledger import Action
-from services.promoter.source import load_status
+from services.promoter.status import load_status
 from shared.events import EventStore
 from shared.features import ALIASES, FAMILIES
 

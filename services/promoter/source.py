@@ -1,4 +1,4 @@
-"""Reading and writing the event store: the checkpointed evidence, the ledger, the cycle status.
+"""Reading and writing the event store: the checkpointed evidence and the ledger (status: status.py).
 
 The evidence is an incremental projection: its JSON state and the log position it covers are
 one reader checkpoint (`promoter.evidence`, shared/events/checkpoints.py); a cycle folds only
@@ -10,8 +10,6 @@ the metrics collector: cycles that change nothing write no ledger entry.
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
-from typing import Any
 
 import orjson
 
@@ -26,7 +24,6 @@ from shared.registry import record_move
 log = logging.getLogger(__name__)
 
 EVIDENCE_CHECKPOINT = "promoter.evidence"
-STATUS_CHECKPOINT = "promoter.status"
 CONFLICT_RETRIES = 3  # another cycle saved first: fold again from its checkpoint
 
 
@@ -77,25 +74,6 @@ def rebuild_evidence(store: EventStore) -> Evidence:
     """Forget the checkpoint and fold the whole log again."""
     store.checkpoints.reset(EVIDENCE_CHECKPOINT)
     return load_evidence(store)
-
-
-def save_status(store: EventStore, position: int, families: Mapping[str, Any]) -> None:
-    """Store the last cycle's per-family status (what the metrics show), merged over the previous one."""
-    checkpoint = store.checkpoints.load(STATUS_CHECKPOINT)
-    status = orjson.loads(checkpoint.state) if checkpoint.state else {}
-    status.update(families)
-    try:
-        store.checkpoints.save(
-            STATUS_CHECKPOINT, position, orjson.dumps(status), expected_position=checkpoint.position
-        )
-    except CheckpointConflictError:  # a concurrent cycle wrote a status just now: it is as fresh
-        log.info("promoter status saved by a concurrent cycle")
-
-
-def load_status(store: EventStore) -> dict[str, Any]:
-    """The last cycle's status per family ({} before the first cycle)."""
-    state = store.checkpoints.load(STATUS_CHECKPOINT).state
-    return dict(orjson.loads(state)) if state else {}
 
 
 def load_changes(store: EventStore, family: Family) -> list[AliasChange]:
