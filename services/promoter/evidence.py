@@ -22,7 +22,7 @@ from typing import Any, Protocol
 
 from services.promoter.stats import Sums, Tally
 from shared.events import GameFinished, GameStarted, Payload, RoundPlayed
-from shared.features import MOVES, Family, Move, Result, Winner, choose_move, round_result
+from shared.features import MOVES, Family, Move, Winner, choose_move, round_value
 from shared.features.families import SERVING_ALIASES
 from shared.features.scoring import to_tenths
 
@@ -306,15 +306,12 @@ def _replay(
     record.rounds += 1
     record.correct += predicted_move(probs) is user_move
     bot_move = choose_move(probs, points, user_before, bot_before)
-    result = round_result(user_move, bot_move)  # the player's side
-    if result is Result.LOSE:
+    net = round_value(bot_move, user_move, points)  # the gate's replay definition too
+    if net > 0:
         record.would_win += 1
-        net = points[bot_move]
-    elif result is Result.WIN:
+    elif net < 0:
         record.would_lose += 1
-        net = -points[user_move]
     else:
         record.would_draw += 1
-        net = 0.0
     record.points += net
     return net
