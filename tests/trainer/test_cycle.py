@@ -140,7 +140,8 @@ def test_full_cycles_register_every_family_and_the_cache_holds_exactly_the_alias
         assert changed[-1].payload.before[Alias.SHADOW2.value] == 1  # Production again: a free slot
         assert changed[-1].payload.after[Alias.SHADOW2.value] == 4
         ledger = world.store.ledger(family=family.value)
-        assert [e.action for e in ledger] == ["register", "register", "register", "reorder", "register"]
+        # Newest first: v4 and v3 waited in free shadow slots; B was filled after v2's placement.
+        assert [e.action for e in ledger] == ["register", "register", "reorder", "register", "register"]
 
     run = world.client.get_run(trained[-1].payload.run_id)
     assert run.data.tags["gate.passed"] == "true"
