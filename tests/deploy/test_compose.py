@@ -128,13 +128,14 @@ def test_each_service_gets_only_its_own_credentials() -> None:
 
     assert not {"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"} & set(env("gameplay"))
     assert env("inference")["AWS_ACCESS_KEY_ID"] == SECRETS["S3_READONLY_ACCESS_KEY"]
-    for name in ("worker", "mlflow"):
+    for name in ("worker", "promoter-worker", "mlflow"):
         assert env(name)["AWS_ACCESS_KEY_ID"] == SECRETS["S3_READWRITE_ACCESS_KEY"], name
     assert env("s3-init")["AWS_ACCESS_KEY_ID"] == SECRETS["S3_ADMIN_ACCESS_KEY"]
     users = {
         "gameplay": "gameplay",
         "inference": "inference",
         "worker": "worker",
+        "promoter-worker": "worker",  # the light promotion worker: the worker's Redis user
         "relay": "relay",
         "scheduler": "enqueue",
     }
