@@ -1,7 +1,8 @@
 """A private local stack for end-to-end tests and benchmarks: real gameplay and inference processes.
 
 Everything lives in one work directory (SQLite event store, MLflow sqlite store and artifacts,
-serving cache); Redis is given. Jobs run through a real RQ worker (`rq worker --burst`).
+serving cache); Redis is given. Jobs run through a real RQ worker: in burst mode (`run_jobs`),
+or long-running beside the scheduler (`spawn`), as `make run` does.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Mapping
 from pathlib import Path
 from typing import IO
 
@@ -33,7 +35,8 @@ class StackError(RuntimeError):
 
 
 class LocalStack:
-    def __init__(self, workdir: Path, redis_url: str) -> None:
+    def __init__(self, workdir: Path, redis_url: str, env: Mapping[str, str] | None = None) -> None:
+        """`env` adds to (or overrides) every process's environment, e.g. ENABLE_AB_TESTING."""
         self.workdir = workdir
         self.redis_url = redis_url
         self.gameplay_port, self.inference_port, self.relay_port = free_port(), free_port(), free_port()
@@ -56,6 +59,7 @@ class LocalStack:
             "MLFLOW_DISABLE_TELEMETRY": "true",
             "OMP_NUM_THREADS": "1",
             "PYTHONUNBUFFERED": "1",
+            **(env or {}),
         }
 
     @property
@@ -85,6 +89,30 @@ class LocalStack:
             self._spawn(name, [sys.executable, *command])
         for name in services:
             self._wait_healthy(name, f"http://127.0.0.1:{ports[name]}")
+
+    def spawn(self, name: str, *module_args: str) -> None:
+        """Start a long-running `python -m ...` process (a worker, the scheduler); its log is `{name}.log`."""
+        self._spawn(name, [sys.executable, "-m", *module_args])
+
+    def check_running(self) -> None:
+        """StackError with its log's tail when a long-running process has exited (burst workers excepted)."""
+        for name, process in self.processes.items():
+            if not name.startswith("worker-") and process.poll() is not None:
+                raise StackError(f"{name} exited {process.returncode}:\n{self.log_tail(name)}")
+
+    def command(self, *module_args: str, timeout_s: float = 300.0) -> str:
+        """Run a `python -m ...` command line (as an operator or a CronJob would) to its end; its stdout."""
+        done = subprocess.run(
+            [sys.executable, "-m", *module_args],
+            cwd=self.workdir,
+            env=self.env,
+            capture_output=True,
+            text=True,
+            timeout=timeout_s,
+        )
+        if done.returncode != 0:
+            raise StackError(f"{' '.join(module_args)} exited {done.returncode}:\n{done.stderr[-3000:]}")
+        return done.stdout
 
     def _wait_healthy(self, name: str, url: str) -> None:
         deadline = time.monotonic() + READY_TIMEOUT_S
