@@ -10,7 +10,7 @@ from typing import Any
 
 from mlflow.exceptions import MlflowException
 
-from services.promoter.apply import Edges, apply_decision, recover, registry_aliases
+from services.promoter.apply import Edges, apply_decision, recover, refresh_version_cards, registry_aliases
 from services.promoter.decision import DEFAULT_RULE, Decision, Rule, decide, plan_rollback
 from services.promoter.evidence import Evidence
 from services.promoter.ledger import alias_map_json
@@ -78,6 +78,7 @@ def _family_cycle(
     outcome.decision = decision
     if decision.changes_aliases:  # a cycle that decides nothing leaves the ledger alone (status only)
         outcome.position = apply_decision(store, edges, decision)
+    refresh_version_cards(store, edges, evidence, decision)  # only the cards whose inputs changed
     return outcome
 
 

@@ -274,12 +274,7 @@ def refresh_cards(
         digest = _digest(evidence[version]) if version in evidence else tags.get(EVIDENCE_TAG, "")
         if tags.get(LEDGER_TAG, "") == position and tags.get(EVIDENCE_TAG, "") == digest:
             continue
-        card = read_card(client, run_id) if run_id else None
-        if card is None or not run_id:
-            log.warning(
-                "%s v%s has no card to refresh (registered before cards existed)", family.value, version
-            )
-            continue
+        card = _card_of(client, family, version, run_id)
         card["ledger"] = [_entry_json(e, version) for e in mine]
         if version in evidence:
             card["evidence"] = dict(evidence[version])

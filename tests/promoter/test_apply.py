@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from mlflow import MlflowClient
 
 from services.promoter.apply import Edges, cache_aliases, registry_aliases
@@ -54,6 +56,10 @@ def test_a_cycle_promotes_b_everywhere_and_the_waiting_challenger_takes_b(
     assert entry.action == "promote" and entry.after["Production"] == v2 and entry.before["Production"] == v1
     assert entry.evidence["test"]["paired_games"] == 60 and entry.evidence["test"]["low"] > 0
     assert reload_calls.calls == 1
+    # The new Production's model card, beside it in the cache, carries the decision and its evidence.
+    card = json.loads(edges.cache.read_card(FAMILY, v2) or b"{}")
+    assert card["ledger"][-1]["action"] == "promote" and card["ledger"][-1]["after"] == "Production"
+    assert card["evidence"]["paired"]["paired_games"] == 60 and card["evidence"]["live"]["version"] == v2
 
 
 def test_a_cycle_that_decides_nothing_writes_no_ledger_entry(
