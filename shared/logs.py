@@ -62,5 +62,8 @@ def setup_logging(
         library = logging.getLogger(name)
         library.handlers.clear()
         library.propagate = True
+        # A level or a disable left by an earlier logging config (uvicorn's own) would drop records.
+        library.setLevel(logging.NOTSET)
+        library.disabled = False
     # One line per Alembic plugin at every start says nothing; the migrations it runs still show.
     logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)

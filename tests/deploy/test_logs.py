@@ -48,6 +48,15 @@ def test_access_records_carry_method_route_and_status(stderr: io.StringIO) -> No
     assert (entry["method"], entry["route"], entry["status"]) == ("POST", "/predict", 422)
 
 
+def test_a_level_left_by_an_earlier_uvicorn_config_drops_no_access_record(stderr: io.StringIO) -> None:
+    access = logging.getLogger("uvicorn.access")
+    access.setLevel(logging.WARNING)  # what uvicorn's own config leaves behind with log_level="warning"
+    access.disabled = True
+    setup_logging("inference", log_format="json", stream=stderr)
+    access.info('%s - "%s %s HTTP/%s" %d', "10.0.0.7:5123", "GET", "/models", "1.1", 200)
+    assert json.loads(stderr.getvalue().splitlines()[-1])["status"] == 200
+
+
 def test_exceptions_stay_inside_one_json_line(stderr: io.StringIO) -> None:
     setup_logging("worker", log_format="json", stream=stderr)
     try:
