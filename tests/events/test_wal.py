@@ -13,10 +13,20 @@ from shared.events import EventStore
 from shared.events.engine import WAL_BUDGET_BYTES, WalCheckpointer
 from tests.gameplay.events_factory import whole_game
 
+# /play's ceiling here is ~300 rounds/s (bench/results.md); unpaced, this loop wrote 60 MB/s of WAL,
+# several times what the API can produce, and the budget then hung on thread scheduling.
+PLAY_RATE_PER_S = 500
 
-def _peak_wal(store: EventStore, path: Path, appends: int, stop_above: int | None = None) -> int:
-    """Append rounds one transaction each (as /play does) while two readers hold staggered 0.3 s
-    snapshots, so at every moment some reader uses the WAL; returns the WAL file's peak size."""
+
+def _peak_wal(
+    store: EventStore,
+    path: Path,
+    appends: int,
+    stop_above: int | None = None,
+    rate_per_s: float | None = None,
+) -> int:
+    """Append rounds one transaction each (as /play does, at most `rate_per_s`) while two readers hold
+    staggered 0.3 s snapshots, so at every moment some reader uses the WAL; returns the WAL's peak."""
     stop = threading.Event()
 
     def reader(delay_s: float) -> None:
@@ -33,8 +43,11 @@ def _peak_wal(store: EventStore, path: Path, appends: int, stop_above: int | Non
     for thread in readers:
         thread.start()
     wal, peak = Path(f"{path}-wal"), 0
+    started = time.monotonic()
     try:
         for n in range(appends):
+            if rate_per_s is not None and (ahead := n / rate_per_s - (time.monotonic() - started)) > 0:
+                time.sleep(ahead)
             store.append(whole_game(f"g{n}", rounds=1)[:2])
             if n % 25 == 0:
                 peak = max(peak, wal.stat().st_size if wal.exists() else 0)
@@ -50,7 +63,9 @@ def _peak_wal(store: EventStore, path: Path, appends: int, stop_above: int | Non
 def test_the_wal_stays_within_budget_while_readers_hold_long_queries(sqlite_url: str) -> None:
     store = EventStore.from_url(sqlite_url, background_checkpoint=True)
     try:
-        peak = _peak_wal(store, Path(sa.make_url(sqlite_url).database or ""), appends=4000)
+        peak = _peak_wal(
+            store, Path(sa.make_url(sqlite_url).database or ""), appends=4000, rate_per_s=PLAY_RATE_PER_S
+        )
     finally:
         store.close()
     assert peak <= WAL_BUDGET_BYTES, f"WAL peaked at {peak / 2**20:.0f} MiB"
