@@ -313,7 +313,7 @@ def s3_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         server.start()
         endpoint = f"http://127.0.0.1:{port}"
         try:
-            _wait_for_s3(endpoint)
+            wait_for_s3(endpoint)
             yield endpoint
         finally:
             server.remove()
@@ -333,7 +333,7 @@ def s3_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     try:
         if not wait_for_port(ports["s3.port"], timeout=60):
             service_unavailable(f"weed mini did not listen; see {workdir / 'weed.log'}")
-        _wait_for_s3(endpoint)
+        wait_for_s3(endpoint)
         yield endpoint
     finally:
         process.terminate()
@@ -344,7 +344,7 @@ def s3_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         log.close()
 
 
-def _wait_for_s3(endpoint: str, timeout: float = 60.0) -> None:
+def wait_for_s3(endpoint: str, timeout: float = 60.0) -> None:
     import boto3  # type: ignore[import-untyped]
     from botocore.exceptions import BotoCoreError, ClientError  # type: ignore[import-untyped]
 

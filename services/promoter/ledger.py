@@ -6,7 +6,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from shared.events import AliasAction, AliasesChanged
+from shared.events import AliasAction
 from shared.features import ALIASES, Alias, Family
 
 # Which version each alias points at; None when the alias is unset.
@@ -61,18 +61,6 @@ def change_from_row(
         after=alias_map(after),
         reason=reason,
         evidence=evidence or {},
-    )
-
-
-def change_payload(entry: AliasChange) -> AliasesChanged:
-    """The `AliasesChanged` payload of an entry."""
-    return AliasesChanged.between(
-        entry.family.value,
-        entry.action,
-        before=entry.before,
-        after=entry.after,
-        evidence=entry.evidence,
-        reason=entry.reason,
     )
 
 

@@ -39,6 +39,7 @@ from tests.conftest import (
     free_port,
     service_unavailable,
     wait_for_port,
+    wait_for_s3,
 )
 
 # Small, fast fits; a name the family's params do not have (renamed since) is skipped, not an error.
@@ -215,22 +216,7 @@ class StoppableS3:
             )  # fmt: skip
         if not wait_for_port(self.ports["s3.port"], timeout=60):
             service_unavailable(f"weed mini did not listen; see {self.workdir / 'weed.log'}")
-        self._wait_until_answering()
-
-    def _wait_until_answering(self, timeout: float = 60.0) -> None:
-        import boto3  # type: ignore[import-untyped]
-        from botocore.exceptions import BotoCoreError, ClientError  # type: ignore[import-untyped]
-
-        client = boto3.client("s3", endpoint_url=self.endpoint)
-        deadline = time.monotonic() + timeout
-        while True:
-            try:
-                client.list_buckets()
-                return
-            except (BotoCoreError, ClientError):
-                if time.monotonic() > deadline:
-                    raise
-                time.sleep(0.2)
+        wait_for_s3(self.endpoint)
 
     def stop(self) -> None:
         if self.process is not None:
