@@ -10,13 +10,19 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from shared.events.read_models import LedgerBase, PlayerBase
+from shared.events.read_models import (
+    GameBase,
+    GameDetailBase,
+    LedgerBase,
+    PlayerBase,
+    SessionBase,
+    WinnerName,
+)
 from shared.features import FEATURE_COUNT, MAX_ROUNDS, POLICIES, Move
 
 PolicyName = StrEnum("PolicyName", {p.name: p.name for p in POLICIES})  # type: ignore[misc]
 BotSource = Literal["opening", "model", "fallback"]
 ResultName = Literal["win", "lose", "draw"]
-WinnerName = Literal["user", "bot", "draw"]  # draw: only when the round cap ends a game with equal scores
 Sha256Hex = Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")]
 NonceHex = Annotated[str, Field(pattern=r"^[0-9a-f]{32}$")]
 # Control, format (bidi overrides, zero-width joiners…) and private-use characters.
@@ -113,17 +119,12 @@ class StartGameRequest(Request):
         return value
 
 
-class GameSummary(BaseModel):
-    game_id: str
-    player_name: str
-    policy: str
-    family: str
+class GameSummary(GameDetailBase):
+    """A game (the read model's public fields, from the game's own events) and its round to play."""
+
     model_alias: str
-    is_test: bool
     round_no: int = Field(description="the next round to play (1)")
     round_points: RoundPoints
-    user_score: float
-    bot_score: float
     target_points: float
     max_rounds: int = Field(description="the round that ends a game nobody has won: higher score wins")
     bot_commitment: Sha256Hex | None = Field(
@@ -187,8 +188,6 @@ class RoundView(BaseModel):
 
 
 class GameView(GameSummary):
-    status: Literal["active", "finished"]
-    winner: WinnerName | None
     next_round_no: int | None
     next_round_points: RoundPoints | None
     rounds: list[RoundView]
@@ -216,34 +215,20 @@ class MoveCounts(BaseModel):
     scissors: int
 
 
-class GameStats(BaseModel):
-    game_id: str
-    status: str
-    rounds_played: int
-    user_score: float
-    bot_score: float
-    winner: WinnerName | None
+class GameStats(GameBase):
+    """A `games` row's public fields, with its rounds counted by result and by the player's move."""
+
     results: Counts
     user_moves: MoveCounts
 
 
-class SessionGame(BaseModel):
-    game_id: str
-    policy: str
-    status: str
-    winner: WinnerName | None
-    user_score: float
-    bot_score: float
-    rounds_played: int
+class SessionGame(GameBase):
+    """A game of the session: its `games` row's public fields."""
 
 
-class SessionStats(BaseModel):
-    session_id: str
-    player_name: str
-    games_started: int
-    games_finished: int
-    games_won: int
-    rounds_played: int
+class SessionStats(SessionBase):
+    """A `sessions` row's public fields; its round counts as `results`, and its games."""
+
     results: Counts
     games: list[SessionGame]
 

@@ -7,6 +7,7 @@ from typing import Any
 from services.gameplay.game import GameState
 from services.gameplay.service import points_json
 from shared.events import RoundPlayed
+from shared.events.read_models import GameBase, SessionBase
 from shared.features import MAX_ROUNDS, TARGET_POINTS, deterministic_round_points
 
 
@@ -16,17 +17,22 @@ def start_view(state: GameState) -> dict[str, Any]:
 
 
 def summary_view(state: GameState) -> dict[str, Any]:
+    """The game's read-model fields (GameDetailBase) from its events, and the round to play."""
+    finished = state.finished
     return {
         "game_id": state.game_id,
-        "player_name": state.player_name,
         "policy": state.policy,
-        "family": state.family,
-        "model_alias": state.alias,
-        "is_test": state.is_test,
-        "round_no": state.next_round_no,
-        "round_points": points_json(state.next_points()),
+        "status": "finished" if finished else "active",
+        "winner": str(state.winner) if finished else None,
         "user_score": state.user_score,
         "bot_score": state.bot_score,
+        "rounds_played": len(state.rounds),
+        "player_name": state.player_name,
+        "family": state.family,
+        "is_test": state.is_test,
+        "model_alias": state.alias,
+        "round_no": state.next_round_no,
+        "round_points": points_json(state.next_points()),
         "target_points": TARGET_POINTS,
         "max_rounds": MAX_ROUNDS,
         "bot_commitment": state.commitment(),
@@ -41,8 +47,6 @@ def game_view(state: GameState) -> dict[str, Any]:
         view["round_no"] = len(state.rounds)
         view["round_points"] = points_json(deterministic_round_points(state.game_id, len(state.rounds)))
     view.update(
-        status="finished" if finished else "active",
-        winner=str(state.winner) if finished else None,
         next_round_no=None if finished else state.next_round_no,
         next_round_points=None if finished else view["round_points"],
         rounds=[round_view(state, r) for r in state.rounds],
@@ -72,39 +76,28 @@ def round_view(state: GameState, played: RoundPlayed) -> dict[str, Any]:
     }
 
 
+# The projection columns a response shows are the read models' public fields.
+GAME_FIELDS = tuple(GameBase.model_fields)
+SESSION_FIELDS = tuple(SessionBase.model_fields)
+
+
 def session_view(data: dict[str, Any]) -> dict[str, Any]:
     session = data["session"]
     return {
-        "session_id": session["session_id"],
-        "player_name": session["player_name"],
-        "games_started": session["games_started"],
-        "games_finished": session["games_finished"],
-        "games_won": session["games_won"],
-        "rounds_played": session["rounds_played"],
+        **{k: session[k] for k in SESSION_FIELDS},
         "results": {
             "win": session["rounds_won"],
             "lose": session["rounds_lost"],
             "draw": session["rounds_drawn"],
         },
-        "games": [
-            {
-                k: g[k]
-                for k in ("game_id", "policy", "status", "winner", "user_score", "bot_score", "rounds_played")
-            }
-            for g in data["games"]
-        ],
+        "games": [{k: g[k] for k in GAME_FIELDS} for g in data["games"]],
     }
 
 
 def game_stats_view(data: dict[str, Any]) -> dict[str, Any]:
     game = data["game"]
     return {
-        "game_id": game["game_id"],
-        "status": game["status"],
-        "rounds_played": game["rounds_played"],
-        "user_score": game["user_score"],
-        "bot_score": game["bot_score"],
-        "winner": game["winner"],
+        **{k: game[k] for k in GAME_FIELDS},
         "results": data["results"],
         "user_moves": data["user_moves"],
     }

@@ -9,6 +9,7 @@ shows are declared once, in a `*Base` class that both the table and the API's pu
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Literal
 
 import sqlalchemy as sa
 from sqlalchemy.orm import registry
@@ -21,31 +22,46 @@ class ReadModel(SQLModel, registry=registry(metadata=metadata)):
     """Base of the projection tables: they live in the store's metadata, not SQLModel's global one."""
 
 
-class GameRow(ReadModel, table=True):
-    __tablename__ = "games"
+# A game's status and winner as every reader shows them (the projection stores them as strings).
+GameStatus = Literal["active", "finished"]
+WinnerName = Literal["user", "bot", "draw"]  # draw: only when the round cap ends a game with equal scores
+
+
+class GameBase(SQLModel):
+    """A game's bot, state and score: what every shape of a game shows (a session lists these)."""
 
     game_id: str = Field(sa_type=sa.String(128), primary_key=True)
-    player_name: str = Field(sa_type=sa.String(64))
-    session_id: str = Field(sa_type=sa.String(128), index=True)
     policy: str = Field(sa_type=sa.String(32))
-    family: str = Field(sa_type=sa.String(64))
-    alias: str = Field(sa_type=sa.String(32))
-    opening: str = Field(sa_type=sa.String(64))
-    is_test: bool = Field(sa_type=sa.Boolean)
-    ab_enabled: bool = Field(sa_type=sa.Boolean)
-    status: str = Field(sa_type=sa.String(16))
-    winner: str | None = Field(default=None, sa_type=sa.String(8))
+    status: GameStatus = Field(sa_type=sa.String(16))
+    winner: WinnerName | None = Field(sa_type=sa.String(8))
     user_score: float = Field(sa_type=sa.Float)
     bot_score: float = Field(sa_type=sa.Float)
     rounds_played: int = Field(sa_type=sa.Integer)
+
+
+class GameDetailBase(GameBase):
+    """...and who plays it against which family: what the game's own answers show too."""
+
+    player_name: str = Field(sa_type=sa.String(64))
+    family: str = Field(sa_type=sa.String(64))
+    is_test: bool = Field(sa_type=sa.Boolean)
+
+
+class GameRow(GameDetailBase, ReadModel, table=True):
+    __tablename__ = "games"
+
+    session_id: str = Field(sa_type=sa.String(128), index=True)  # the session's secret: never shown
+    alias: str = Field(sa_type=sa.String(32))
+    opening: str = Field(sa_type=sa.String(64))
+    ab_enabled: bool = Field(sa_type=sa.Boolean)
     model_version: str | None = Field(default=None, sa_type=sa.String(64))
     started_at: datetime = Field(sa_type=sa.DateTime(timezone=True))
     finished_at: datetime | None = Field(default=None, sa_type=sa.DateTime(timezone=True))
     last_seq: int = Field(sa_type=sa.Integer)
 
 
-class SessionRow(ReadModel, table=True):
-    __tablename__ = "sessions"
+class SessionBase(SQLModel):
+    """A session's totals as /stats shows them (its round results are shown as counts)."""
 
     session_id: str = Field(sa_type=sa.String(128), primary_key=True)
     player_name: str = Field(sa_type=sa.String(64))
@@ -53,6 +69,11 @@ class SessionRow(ReadModel, table=True):
     games_finished: int = Field(sa_type=sa.Integer)
     games_won: int = Field(sa_type=sa.Integer)
     rounds_played: int = Field(sa_type=sa.Integer)
+
+
+class SessionRow(SessionBase, ReadModel, table=True):
+    __tablename__ = "sessions"
+
     rounds_won: int = Field(sa_type=sa.Integer)
     rounds_lost: int = Field(sa_type=sa.Integer)
     rounds_drawn: int = Field(sa_type=sa.Integer)
