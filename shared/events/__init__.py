@@ -25,7 +25,8 @@ at an older version is upgraded by its upcasters when read (`decode_payload`). B
 
 Games with `GameStarted.is_test` are not training material. `append` writes the events, their
 projections (games, rounds, sessions, players = leaderboard, ledger) and outbox rows in one
-transaction; `rebuild_projections()` recreates the projections from the log alone.
+transaction; `rebuild_projections(read_archive(cache, store))` recreates the projections from the
+archived games (shared.events.archive), then the log.
 
 The Redis stream `STREAM`: `python -m services.relay` publishes the outbox (shared.events.relay,
 shared.events.outbox) in position order, at least once; a reader de-duplicates by `event_id`::
@@ -52,6 +53,7 @@ Errors::
 from shared.events.checkpoints import Checkpoint, ReaderCheckpoints
 from shared.events.errors import (
     ArchiveRequiredError,
+    ArchiveWriteError,
     CheckpointConflictError,
     ConcurrencyError,
     EventStoreError,
@@ -82,6 +84,7 @@ __all__ = [
     "AliasAction",
     "AliasesChanged",
     "ArchiveRequiredError",
+    "ArchiveWriteError",
     "BotSource",
     "Checkpoint",
     "CheckpointConflictError",

@@ -5,6 +5,7 @@ EventStoreError
 ├── CheckpointConflictError   another reader saved the same named checkpoint first
 ├── StoreUnavailableError     the database is locked past the busy timeout, or failing: retry later
 ├── ArchiveRequiredError      a rebuild of the projections without the archive of archived games
+├── ArchiveWriteError         the object store did not give back the archive file just written
 ├── UnknownEventTypeError      a stored or submitted event type this code does not know
 └── UnknownSchemaVersionError  a stored payload version with no upcaster to the current one
 """
@@ -42,6 +43,17 @@ class ArchiveRequiredError(EventStoreError):
         super().__init__(
             f"game {game_id!r} (and maybe others) was archived: rebuild the projections with the archive "
             "(python -m services.relay rebuild-projections) or their totals are lost"
+        )
+
+
+class ArchiveWriteError(EventStoreError):
+    """Read back, an archive file differs from what was written: its events stay in the log."""
+
+    def __init__(self, key: str, written: int, read: int | None) -> None:
+        self.key = key
+        super().__init__(
+            f"archive file {key}: wrote {written} bytes, read back "
+            f"{'nothing' if read is None else f'{read} different bytes'}; no event was deleted"
         )
 
 

@@ -78,12 +78,14 @@ class ServingCache(ABC):
 
     def put_object(self, key: str, data: bytes) -> None:
         """Store bytes under a key outside the models and aliases (which `clean` manages)."""
-        if key.split("/", 1)[0] in (layout.MODELS, layout.ALIASES):
-            raise ValueError(f"{key!r} is inside the serving cache's own prefixes")
-        self._write(key, data)
+        self._write(_other_object(key), data)
 
     def get_object(self, key: str) -> bytes | None:
         return self._read(key)
+
+    def delete_object(self, key: str) -> None:
+        """Remove an object put with `put_object`; an absent one is ignored."""
+        self._delete([_other_object(key)])
 
     def object_keys(self, prefix: str) -> list[str]:
         return sorted(self._keys(prefix))
@@ -215,6 +217,12 @@ class ServingCache(ABC):
         families = {key.split("/")[1] for key in self._keys(layout.ALIASES + "/") if key.count("/") == 2}
         result = {family: self.read_markers(family) for family in sorted(families)}
         return {family: markers for family, markers in result.items() if markers}
+
+
+def _other_object(key: str) -> str:
+    if key.split("/", 1)[0] in (layout.MODELS, layout.ALIASES):
+        raise ValueError(f"{key!r} is inside the serving cache's own prefixes")
+    return key
 
 
 def _now() -> str:
