@@ -1,4 +1,8 @@
-"""`python -m services.gameplay serve | migrate | rebuild-projections`."""
+"""`python -m services.gameplay serve | migrate`.
+
+The projections are rebuilt by `python -m services.relay rebuild-projections`, which reads the
+archived games too (shared/events/archive.py).
+"""
 
 from __future__ import annotations
 
@@ -37,16 +41,6 @@ def _migrate(_args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-def _rebuild(_args: argparse.Namespace, settings: Settings) -> int:
-    from shared.events import EventStore
-
-    store = EventStore.from_url(settings.database_url)
-    count = store.rebuild_projections()
-    print(f"rebuilt the projections from {count} events")
-    store.close()
-    return 0
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m services.gameplay", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -58,9 +52,6 @@ def main(argv: list[str] | None = None) -> int:
     commands.add_parser("migrate", help="bring the event store's schema up to date").set_defaults(
         run=_migrate
     )
-    commands.add_parser(
-        "rebuild-projections", help="recreate every projection from the event log"
-    ).set_defaults(run=_rebuild)
     args = parser.parse_args(argv)
     return int(args.run(args, Settings()))
 

@@ -6,6 +6,8 @@ for 15 s) on --port. Any number may run: one holds the lease and publishes, the 
 while a running relay holds the lease). `python -m services.relay archive [--days N]` moves the
 games that ended before the training window (METRICS_WINDOW_DAYS) to the object store (the
 serving cache's directory or bucket, prefix archive/events/) and out of the database (a CronJob).
+`python -m services.relay rebuild-projections` recreates every projection from the archived games,
+then the log: the one rebuild, as a rebuild from the log alone would lose the archived games' totals.
 """
 
 from __future__ import annotations
@@ -120,7 +122,7 @@ def _archive(args: argparse.Namespace, settings: Settings) -> int:
 def _rebuild(_args: argparse.Namespace, settings: Settings) -> int:
     source = open_cache(settings.serving_cache_dir, settings.s3_endpoint_url, settings.s3_bucket)
     store = EventStore.from_url(settings.database_url)
-    count = store.rebuild_projections(read_archive(source))
+    count = store.rebuild_projections(read_archive(source, store))
     store.close()
     print(f"rebuilt the projections from {count} events (archive first, then the log)")
     return 0

@@ -12,6 +12,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from services.gameplay.__main__ import main
 from services.gameplay.app import create_app
 from services.gameplay.settings import Settings
+from services.relay.__main__ import main as relay_main
 from shared.events import EventStore
 from tests.gameplay.conftest import play_to_end, start
 
@@ -76,16 +77,19 @@ def test_ui_pages_are_served_or_explain_they_are_missing(settings: Settings, tmp
         assert client.get("/static/ui-lite.html").status_code == 200
 
 
-def test_cli_migrates_and_rebuilds_projections(
-    settings: Settings, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+def test_cli_migrates_and_the_relay_rebuilds_the_projections(
+    settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     monkeypatch.setenv("DATABASE_URL", settings.database_url)
+    monkeypatch.setenv("SERVING_CACHE_DIR", str(tmp_path / "cache"))  # where the archive would be
     assert main(["migrate"]) == 0
     with TestClient(create_app(settings)) as client:
         game = start(client)
         play_to_end(client, game["game_id"])
         live = client.app.state.service.store.queries.projection_snapshot()
-    assert main(["rebuild-projections"]) == 0
+    with pytest.raises(SystemExit):
+        main(["rebuild-projections"])  # one rebuild, the archive-aware one: services.relay's
+    assert relay_main(["rebuild-projections"]) == 0
     assert "rebuilt the projections from" in capsys.readouterr().out
     store = EventStore.from_url(settings.database_url)
     assert store.queries.projection_snapshot() == live
