@@ -1,4 +1,4 @@
-"""`python -m services.scheduler`: enqueue training and promotion on a timer (or once with --once)."""
+"""`python -m services.scheduler`: enqueue training, promotion and the archive on a timer (or one now)."""
 
 from __future__ import annotations
 
@@ -23,6 +23,7 @@ log = logging.getLogger("services.scheduler")
 class SchedulerSettings(ServiceSettings):
     train_every_s: float = defaults.TRAIN_EVERY_S
     promote_every_s: float = defaults.PROMOTE_EVERY_S
+    archive_every_s: float = defaults.ARCHIVE_EVERY_S
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -37,16 +38,21 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--promote-every", type=float, default=settings.promote_every_s, help="seconds (PROMOTE_EVERY_S)"
     )
-    parser.add_argument("--once", choices=("train", "promote"), help="enqueue this job now and exit")
+    parser.add_argument(
+        "--archive-every", type=float, default=settings.archive_every_s, help="seconds (ARCHIVE_EVERY_S)"
+    )
+    parser.add_argument(
+        "--once", choices=("train", "promote", "archive"), help="enqueue this job now and exit"
+    )
     parser.add_argument(
         "--wait-first", action="store_true", help="wait one interval before the first enqueue"
     )
     args = parser.parse_args(argv)
-    if args.train_every <= 0 or args.promote_every <= 0:
+    if min(args.train_every, args.promote_every, args.archive_every) <= 0:
         parser.error("intervals must be positive")
     setup_logging("scheduler")
     redis = Redis.from_url(args.redis_url)
-    jobs = default_schedule(args.train_every, args.promote_every)
+    jobs = default_schedule(args.train_every, args.promote_every, args.archive_every)
     if args.once:
         job = next(j for j in jobs if j.name == args.once)
         job_id = enqueue(redis, job)
@@ -66,9 +72,10 @@ def main(argv: list[str] | None = None) -> int:
     # Host and database only: the URL's user and password stay out of the log.
     where = redis.connection_pool.connection_kwargs
     log.info(
-        "every %.0f s: train; every %.0f s: promote (redis %s:%s/%s)",
+        "every %.0f s: train; every %.0f s: promote; every %.0f s: archive (redis %s:%s/%s)",
         args.train_every,
         args.promote_every,
+        args.archive_every,
         where.get("host"),
         where.get("port"),
         where.get("db"),

@@ -8,6 +8,9 @@ from __future__ import annotations
 # so nothing was ever tested live. The cluster's CronJobs keep their own schedule.
 TRAIN_EVERY_S = 60.0
 PROMOTE_EVERY_S = 30.0  # a cycle folds only new events and has its own worker: look twice a minute
+# The archive moves games older than the training window (days): hourly keeps a long local run's
+# database as bounded as the cluster's nightly CronJob does, and a run with nothing to move is cheap.
+ARCHIVE_EVERY_S = 3600.0
 TICK_S = 1.0  # how often the loop checks what is due
 LAST_JOB_KEY = (
     "rps:scheduler:{name}:last_job"  # Redis key holding the id of the last job enqueued per schedule

@@ -20,11 +20,16 @@ class ScheduledJob:
     kwargs: Mapping[str, Any] = field(default_factory=dict)
 
 
-def default_schedule(train_every_s: float, promote_every_s: float) -> tuple[ScheduledJob, ...]:
+def default_schedule(
+    train_every_s: float, promote_every_s: float, archive_every_s: float = defaults.ARCHIVE_EVERY_S
+) -> tuple[ScheduledJob, ...]:
     return (
         ScheduledJob("train", jobs.TRAIN_JOB, jobs.TRAINING_QUEUE, train_every_s, jobs.TRAIN_TIMEOUT_S),
         ScheduledJob(
             "promote", jobs.PROMOTE_JOB, jobs.PROMOTION_QUEUE, promote_every_s, jobs.PROMOTE_TIMEOUT_S
+        ),
+        ScheduledJob(
+            "archive", jobs.ARCHIVE_JOB, jobs.TRAINING_QUEUE, archive_every_s, jobs.ARCHIVE_TIMEOUT_S
         ),
     )
 
@@ -35,7 +40,7 @@ def due(jobs: Sequence[ScheduledJob], last_run: Mapping[str, float], now: float)
 
 
 def scheduled_job(name: str) -> ScheduledJob:
-    """The default schedule's job by name (`train` or `promote`), for enqueueing it now."""
+    """The default schedule's job by name (`train`, `promote` or `archive`), for enqueueing it now."""
     jobs = {j.name: j for j in default_schedule(defaults.TRAIN_EVERY_S, defaults.PROMOTE_EVERY_S)}
     try:
         return jobs[name]

@@ -18,10 +18,10 @@ JOB = ScheduledJob(
 
 
 def test_never_run_jobs_are_due_then_wait_their_interval() -> None:
-    jobs = default_schedule(train_every_s=100, promote_every_s=10)
-    assert [j.name for j in due(jobs, {}, now=0)] == ["train", "promote"]
-    assert [j.name for j in due(jobs, {"train": 0, "promote": 0}, now=50)] == ["promote"]
-    assert due(jobs, {"train": 45, "promote": 45}, now=50) == []
+    jobs = default_schedule(train_every_s=100, promote_every_s=10, archive_every_s=1000)
+    assert [j.name for j in due(jobs, {}, now=0)] == ["train", "promote", "archive"]
+    assert [j.name for j in due(jobs, {"train": 0, "promote": 0, "archive": 0}, now=50)] == ["promote"]
+    assert due(jobs, {"train": 45, "promote": 45, "archive": 45}, now=50) == []
 
 
 def test_default_schedule_uses_the_shared_queues_and_timeouts() -> None:
@@ -29,6 +29,7 @@ def test_default_schedule_uses_the_shared_queues_and_timeouts() -> None:
     assert scheduled == {
         "train": (jobs.TRAINING_QUEUE, jobs.TRAIN_TIMEOUT_S),
         "promote": (jobs.PROMOTION_QUEUE, jobs.PROMOTE_TIMEOUT_S),
+        "archive": (jobs.TRAINING_QUEUE, jobs.ARCHIVE_TIMEOUT_S),
     }
 
 
