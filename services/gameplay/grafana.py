@@ -1,9 +1,11 @@
-"""Grafana's JSON datasource (simpod-json-datasource) over the promotion ledger and per-version games.
+"""Grafana's JSON datasource (simpod-json-datasource) over the promotion ledger and per-version evidence.
 
 The protocol's shapes and the pure functions that fill them; the routes are in routes/internal.py.
-Targets: `ledger` and `annotations` (tables), and per model version `bot_win_rate:<family>:<version>`
-and `games:<family>:<version>` (time series of finished non-test games, bucketed by the panel's
-interval).
+Targets: `ledger` and `annotations` (tables); `evidence` (table: every paired test of a challenger
+against Production as the promoter's last cycle computed it, from its `promoter.status` checkpoint);
+per family `paired:<family>:<figure>` (time series of a figure of the test of B at each ledger
+decision, then at the last cycle); per model version `bot_win_rate:<family>:<version>` and
+`games:<family>:<version>` (time series of finished non-test games, bucketed by the panel's interval).
 """
 
 from __future__ import annotations
@@ -18,8 +20,13 @@ from shared.events import LedgerEntry
 
 LEDGER = "ledger"
 ANNOTATIONS = "annotations"
+EVIDENCE = "evidence"
+PAIRED = "paired"
 WIN_RATE = "bot_win_rate"
 GAMES = "games"
+# The figures of a paired test (the promoter's PairTest JSON): the mean B − Production points per
+# game, its always-valid bounds, and the paired games they stand on.
+PAIRED_FIGURES = ("mean_points_per_game", "low", "high", "paired_games")
 # Alias moves that change who serves players: the default annotation track.
 SERVING_ACTIONS = ("promote", "rollback")
 MAX_BUCKETS = 10_000  # a panel never needs more points than pixels
@@ -36,7 +43,11 @@ class Target(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
     # In the schema too, so a client (or a fuzzer) can tell a valid target from the OpenAPI alone.
-    target: str = Field(max_length=256, pattern=rf"^({LEDGER}|{ANNOTATIONS}|({WIN_RATE}|{GAMES}):[^:]+:.+)$")
+    target: str = Field(
+        max_length=256,
+        pattern=rf"^({LEDGER}|{ANNOTATIONS}|{EVIDENCE}|{PAIRED}:[^:]+:({'|'.join(PAIRED_FIGURES)})"
+        rf"|({WIN_RATE}|{GAMES}):[^:]+:.+)$",
+    )
     refId: str | None = None  # noqa: N815 - Grafana's field name
     type: Literal["timeserie", "timeseries", "table"] | None = None
     payload: dict[str, Any] = {}
@@ -106,9 +117,11 @@ def epoch_ms(moment: datetime) -> int:
     return int(moment.timestamp() * 1000)
 
 
-def targets(versions: Iterable[tuple[str, str]], contains: str = "") -> list[str]:
-    """Every target (the tables, then two series per (family, version)) whose name contains `contains`."""
-    names = [LEDGER, ANNOTATIONS]
+def targets(families: Iterable[str], versions: Iterable[tuple[str, str]], contains: str = "") -> list[str]:
+    """Every target (the tables, the paired figures per family, then two series per (family, version))
+    whose name contains `contains`."""
+    names = [LEDGER, ANNOTATIONS, EVIDENCE]
+    names += [f"{PAIRED}:{family}:{figure}" for family in families for figure in PAIRED_FIGURES]
     names += [f"{kind}:{family}:{version}" for family, version in versions for kind in (WIN_RATE, GAMES)]
     return [n for n in names if contains.lower() in n.lower()]
 
@@ -197,4 +210,64 @@ def version_series(target: str, games: Iterable[Mapping[str, Any]], request: Que
         (float(n) if kind == GAMES else round(wins / n, 4), bucket)
         for bucket, (n, wins) in sorted(counts.items())
     ]
+    return TimeSerie(target=target, datapoints=points)
+
+
+def _figure(value: Any) -> float | None:
+    """A bound that was infinite (too few paired games) is stored as null: no value."""
+    return None if value is None else round(float(value), 4)
+
+
+def evidence_table(status: Mapping[str, Mapping[str, Any]]) -> Table:
+    """Each family's paired tests in the promoter's last cycle: B's, then each waiting challenger's."""
+    columns = [Column(text="Time", type="time")]
+    columns += [Column(text=name, type="string") for name in ("family", "slot")]
+    columns += [
+        Column(text=name, type="number")
+        for name in ("challenger", "incumbent", "paired_games", "mean_points_per_game", "low", "high")
+    ]
+    columns += [Column(text=name, type="string") for name in ("verdict", "reason")]
+    rows = []
+    for family, cycle in sorted(status.items()):
+        tests = [("B", cycle.get("test"))]
+        tests += [("waiting", test) for _, test in sorted((cycle.get("waiting") or {}).items())]
+        for slot, test in tests:
+            if test is None:
+                continue
+            rows.append(
+                [
+                    int(float(cycle["at"]) * 1000),
+                    family,
+                    slot,
+                    test["challenger"],
+                    test["incumbent"],
+                    test["paired_games"],
+                    *(_figure(test[k]) for k in ("mean_points_per_game", "low", "high")),
+                    test["verdict"],
+                    test["reason"],
+                ]
+            )
+    return Table(columns=columns, rows=rows)
+
+
+def paired_series(
+    target: str,
+    entries: Iterable[LedgerEntry],
+    status: Mapping[str, Mapping[str, Any]],
+    time_range: TimeRange,
+) -> TimeSerie:
+    """`paired:<family>:<figure>`: the figure of the test of B in each ledger entry's evidence (the
+    decisions), then in the last cycle's status if it came later, within the range."""
+    _, family, figure = target.split(":", 2)  # Target's pattern names one of PAIRED_FIGURES
+    decisions = [(epoch_ms(e.occurred_at), e.evidence.get("test")) for e in entries if e.family == family]
+    tests = sorted(decisions, key=lambda decision: decision[0])
+    last = status.get(family)
+    if last is not None and (not tests or float(last["at"]) * 1000 > tests[-1][0]):
+        tests.append((int(float(last["at"]) * 1000), last.get("test")))
+    start, end = epoch_ms(time_range.from_), epoch_ms(time_range.to)
+    points = []
+    for at_ms, test in tests:
+        value = _figure(test.get(figure)) if isinstance(test, Mapping) else None
+        if value is not None and start <= at_ms <= end:
+            points.append((value, at_ms))
     return TimeSerie(target=target, datapoints=points)

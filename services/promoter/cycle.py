@@ -42,6 +42,7 @@ class FamilyOutcome:
             "action": None if d is None else d.action.value,
             "reason": self.error or ("no registered versions" if d is None else d.reason),
             "test": None if d is None else d.evidence.get("test"),
+            "waiting": None if d is None else d.evidence.get("waiting"),  # each tested against Production
             "aliases": None if d is None else d.evidence.get("aliases"),
             "before": None if d is None else alias_map_json(d.before),
             "after": None if d is None else alias_map_json(d.after),

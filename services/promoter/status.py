@@ -2,7 +2,8 @@
 
 Cycles that change nothing write no ledger entry; what they found (a test running, no
 challenger) is saved here as the reader checkpoint `promoter.status`, merged family by
-family, and read back by the metrics collector and the `evidence` command.
+family, and read back by the metrics collector, the `evidence` command and gameplay's Grafana
+datasource (its `evidence` and `paired:*` targets: each paired test as the cycle computed it).
 """
 
 from __future__ import annotations

@@ -4,6 +4,8 @@ Grafana calls it (with the shipped dashboard's own queries)."""
 from __future__ import annotations
 
 import json
+import time
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -12,7 +14,12 @@ from fastapi.testclient import TestClient
 
 from services.gameplay.app import create_app
 from services.gameplay.settings import Settings
+from services.promoter.cycle import FamilyOutcome
+from services.promoter.decision import Decision, decide
+from services.promoter.evidence import Evidence
+from services.promoter.status import save_status
 from shared.events import AliasesChanged, EventStore
+from shared.features import Alias, Family
 from tests.gameplay.conftest import TOKEN
 from tests.gameplay.events_factory import aliases_changed, whole_game
 
@@ -29,6 +36,35 @@ def _ledger(client: TestClient, *entries: tuple[str, str]) -> None:
     """AliasesChanged events as the promoter and trainer append them (family, action)."""
     for family, action in entries:
         _store(client).append_next(family, AliasesChanged.from_json(aliases_changed(family, action)))
+
+
+def _promoter_cycle(
+    client: TestClient, aliases: Mapping[Alias, int], diffs: Mapping[tuple[int, int], Sequence[float]]
+) -> Decision:
+    """One xgboost cycle as services/promoter/cycle.py runs it, without its MLflow edges: the rule
+    decides on the paired games (`diffs`: per game, points of the higher version minus the lower's),
+    a decision that moves aliases is a ledger entry, and the cycle's status is saved."""
+    family, evidence, store = Family.XGBOOST, Evidence(), _store(client)
+    for (low, high), games in diffs.items():
+        pair = evidence.pair_for(family, low, high)
+        for diff in games:
+            pair.diffs = pair.diffs.add(diff)
+    at = time.time()
+    decision = decide(family, aliases, evidence)
+    position = None
+    if decision.changes_aliases:
+        change = AliasesChanged.between(
+            family.value,
+            decision.action,
+            before=decision.before,
+            after=decision.after,
+            evidence=decision.evidence,
+            reason=decision.reason,
+        )
+        position = store.append_next(family.value, change).position
+    outcome = FamilyOutcome(family, decision, position)
+    save_status(store, store.head_position(), {family.value: {**outcome.to_json(), "at": at}})
+    return decision
 
 
 def _range(hours: float = 1.0) -> dict[str, Any]:
@@ -92,7 +128,10 @@ def test_grafana_test_connection_and_search(client: TestClient) -> None:
     _store(client).append(whole_game("g1", winner="bot"))
     _store(client).append(whole_game("g2", winner="user", is_test=True))  # not a version's evidence
     found = client.post("/internal/grafana/search", json={"target": ""}, headers=BEARER).json()
-    assert found == ["ledger", "annotations", "bot_win_rate:rps_bot_xgboost:3", "games:rps_bot_xgboost:3"]
+    assert found[:3] == ["ledger", "annotations", "evidence"]
+    assert found[-2:] == ["bot_win_rate:rps_bot_xgboost:3", "games:rps_bot_xgboost:3"]
+    figures = ("mean_points_per_game", "low", "high", "paired_games")
+    assert found[3:-2] == [f"paired:{family.value}:{figure}" for family in Family for figure in figures]
     only = client.post("/internal/grafana/search", json={"target": "WIN_rate"}, headers=BEARER).json()
     assert only == ["bot_win_rate:rps_bot_xgboost:3"]
     metrics = client.post("/internal/grafana/metrics", json={}, headers=BEARER).json()
@@ -158,15 +197,85 @@ def test_grafana_annotations_are_promotions_and_rollbacks(client: TestClient) ->
     assert [e["tags"] for e in picked] == [["rps_bot_xgboost", "register"]]
 
 
+def test_grafana_serves_the_promoters_paired_evidence_as_it_last_computed_it(client: TestClient) -> None:
+    """`evidence` is the last cycle's paired tests (B's and each waiting challenger's, from the saved
+    status: nothing folded from the log here); `paired:<family>:<figure>` the test of B at each
+    ledger decision, then at the last cycle."""
+    losing = [-2.0, -3.0] * 30  # v2 − v1 over 60 paired games: B cannot be meaningfully better
+    rejected = _promoter_cycle(client, {Alias.PRODUCTION: 1, Alias.B: 2, Alias.SHADOW1: 3}, {(1, 2): losing})
+    assert rejected.action == "reject" and rejected.after[Alias.B] == 3
+    running = _promoter_cycle(client, {Alias.PRODUCTION: 1, Alias.B: 3, Alias.SHADOW1: 4}, {(1, 3): [1.5]})
+    assert not running.changes_aliases  # a running test: a status, no ledger entry
+    figures = ("mean_points_per_game", "low", "high", "paired_games")
+    targets = [{"refId": "A", "target": "evidence", "type": "table"}]
+    targets += [{"refId": f, "target": f"paired:rps_bot_xgboost:{f}"} for f in figures]
+    targets.append({"refId": "L", "target": "paired:rps_bot_lightgbm:low"})
+    body = {"range": _range(), "intervalMs": 60_000, "targets": targets}
+    table, mean, low, high, games, other = client.post(
+        "/internal/grafana/query", json=body, headers=BEARER
+    ).json()
+
+    columns = [c["text"] for c in table["columns"]]
+    assert columns[1:] == [
+        "family",
+        "slot",
+        "challenger",
+        "incumbent",
+        *figures[3:],
+        *figures[:3],
+        "verdict",
+        "reason",
+    ]
+    rows = [dict(zip(columns, row, strict=True)) for row in table["rows"]]
+    assert [(r["slot"], r["challenger"], r["incumbent"], r["paired_games"]) for r in rows] == [
+        ("B", 3, 1, 1),
+        ("waiting", 4, 1, 0),
+    ]
+    assert rows[0]["mean_points_per_game"] == 1.5 and rows[0]["verdict"] == "continue"
+    assert rows[0]["low"] is None and rows[0]["high"] is None  # one paired game: unbounded
+    assert rows[0]["reason"] == running.evidence["test"]["reason"]
+
+    decided = rejected.evidence["test"]
+    assert [n for n, _ in games["datapoints"]] == [60, 1]  # the reject's figures, then the last cycle's
+    assert [m for m, _ in mean["datapoints"]] == [-2.5, 1.5]
+    assert [b for b, _ in low["datapoints"]] == [round(decided["low"], 4)]  # unbounded: no point
+    (upper, at_ms), *_ = high["datapoints"]
+    assert upper == round(decided["high"], 4) and upper < 0.25
+    assert at_ms == int(_store(client).ledger()[0].occurred_at.timestamp() * 1000)
+    assert games["datapoints"][1][1] > at_ms and other["datapoints"] == []
+
+    past = {**body, "range": {"from": "2020-01-01T00:00:00Z", "to": "2020-01-02T00:00:00Z"}}
+    answers = client.post("/internal/grafana/query", json=past, headers=BEARER).json()
+    assert [len(a.get("datapoints", [])) for a in answers[1:]] == [0] * 5
+    assert len(answers[0]["rows"]) == 2  # the last cycle, whatever the panel's range
+    wrong = {**body, "targets": [{"refId": "A", "target": "paired:rps_bot_xgboost:median"}]}
+    refused = client.post("/internal/grafana/query", json=wrong, headers=BEARER)
+    assert refused.status_code == 422 and "mean_points_per_game" in refused.text
+
+
 def test_the_shipped_dashboard_queries_are_answered(client: TestClient) -> None:
     _ledger(client, ("rps_bot_xgboost", "promote"), ("rps_bot_xgboost", "rollback"))
+    _promoter_cycle(client, {Alias.PRODUCTION: 1, Alias.B: 2}, {(1, 2): [-2.0, -3.0] * 30})  # a reject
     dashboard = json.loads(DASHBOARD.read_text())
+    variables = {
+        f"${v['name']}": v["current"]["value"]
+        for v in dashboard["templating"]["list"]
+        if v["type"] == "custom"
+    }
     json_panels = [p for p in dashboard["panels"] if (p.get("datasource") or {}).get("uid") == "${ledger}"]
-    assert json_panels, "the dashboard has no panel on the JSON datasource"
+    assert {p["type"] for p in json_panels} == {"table", "timeseries"}
     for panel in json_panels:
-        body = {"range": _range(), "intervalMs": 60_000, "targets": panel["targets"]}
-        (table,) = client.post("/internal/grafana/query", json=body, headers=BEARER).json()
-        assert len(table["rows"]) == 2, panel["title"]
+        targets = []
+        for target in panel["targets"]:
+            name = target["target"]
+            for variable, value in variables.items():
+                name = name.replace(variable, value)
+            targets.append({**target, "target": name})
+        body = {"range": _range(), "intervalMs": 60_000, "targets": targets}
+        answers = client.post("/internal/grafana/query", json=body, headers=BEARER).json()
+        assert len(answers) == len(targets), panel["title"]
+        for answer in answers:
+            assert answer.get("rows") or answer.get("datapoints"), (panel["title"], answer)
     (track,) = dashboard["annotations"]["list"]
     assert track["datasource"]["uid"] == "${ledger}"
     old_protocol = {"range": _range(), "annotation": track}
