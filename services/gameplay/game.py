@@ -8,7 +8,16 @@ from typing import Any
 
 import numpy as np
 
-from shared.events import BotSource, Event, GameFinished, GameStarted, RoundPlayed, SealedMove, new_event
+from shared.events import (
+    BotSource,
+    Event,
+    GameFinished,
+    GameStarted,
+    RoundPlayed,
+    SealedMove,
+    new_event,
+    revealed,
+)
 from shared.features import (
     Move,
     RoundOutcome,
@@ -36,6 +45,8 @@ class GameState:
     ab_enabled: bool
     last_seq: int = 1
     rounds: list[RoundPlayed] = field(default_factory=list)  # in order
+    # What decided each round's bot move: its seal (the round's own record in games before sealed moves).
+    seals: list[SealedMove] = field(default_factory=list)
     user_moves: list[Move] = field(default_factory=list)
     bot_moves: list[Move] = field(default_factory=list)
     points: list[RoundPoints] = field(default_factory=list)
@@ -91,14 +102,17 @@ class GameState:
     def apply(self, event: Event) -> None:
         p = event.payload
         if isinstance(p, RoundPlayed):
+            bot = revealed(p, self.seal)
+            assert bot is not None, "a game's state is folded from its start: it holds every seal"
             self.rounds.append(p)
+            self.seals.append(bot)
             self._next_points = None
             self.user_moves.append(p.user_move)
             self.bot_moves.append(p.bot_move)
             self.points.append(p.points)
             self.user_score, self.bot_score = p.user_score, p.bot_score
-            if p.model_version is not None:
-                self.model_version = p.model_version
+            if bot.model_version is not None:
+                self.model_version = bot.model_version
             self.seal = p.next_seal
         elif isinstance(p, GameFinished):
             self.winner = p.winner
@@ -155,10 +169,17 @@ def round_events(
     next_seal: SealedMove | None,
 ) -> list[Event]:
     """RoundPlayed for the next round (worth `points`, its bot move fixed by `seal`, scored as
-    `outcome`) carrying the following round's seal, and GameFinished when it ends the game."""
+    `outcome`) carrying the following round's seal, and GameFinished when it ends the game. The
+    round holds `seal` only when it is not the one logged before (games before sealed moves)."""
     round_no = state.next_round_no
     payload = RoundPlayed.revealing(
-        seal, user_move, points, outcome, latency_ms=latency_ms, next_seal=next_seal
+        seal,
+        user_move,
+        points,
+        outcome,
+        latency_ms=latency_ms,
+        next_seal=next_seal,
+        logged=seal is state.seal,
     )
     out = [new_event(state.game_id, state.last_seq + 1, payload)]
     if outcome.winner is not None:

@@ -216,16 +216,15 @@ class GameService:
             return self._after_conflict(game_id, user_move, request_round, round_no)
         for event in new_events:
             state.apply(event)
-        payload = state.rounds[-1]
         if not state.is_test:
-            metrics.ROUNDS.labels(state.policy, payload.bot_source.value).inc()
+            metrics.ROUNDS.labels(state.policy, seal.bot_source.value).inc()
             if state.finished:
                 metrics.GAMES_FINISHED.labels(state.policy, state.alias, str(state.winner)).inc()
                 if self.tally is not None:
                     bot_won = state.winner is Winner.BOT
                     self.tally.add(state.family, state.alias, state.model_version, bot_won, time.time())
         metrics.PLAY_SECONDS.observe(time.perf_counter() - started)
-        return round_response(state, payload)
+        return round_response(state, state.rounds[-1])
 
     def _after_conflict(
         self, game_id: str, user_move: Move, round_no: int | None, attempted: int
@@ -317,7 +316,7 @@ def round_response(state: GameState, played: RoundPlayed) -> dict[str, Any]:
     """The /play answer for one recorded round of this game."""
     round_no = played.round_no
     finished = state.finished and round_no == len(state.rounds)
-    seal = played.next_seal
+    seal, bot = played.next_seal, state.seals[round_no - 1]
     next_no = None if finished else round_no + 1
     return {
         "game_id": state.game_id,
@@ -333,9 +332,9 @@ def round_response(state: GameState, played: RoundPlayed) -> dict[str, Any]:
         "winner": str(state.winner) if finished else None,
         "next_round_no": next_no,
         "next_round_points": None if next_no is None else points_json(upcoming_points(state, next_no)),
-        "bot_source": played.bot_source.value,
+        "bot_source": bot.bot_source.value,
         "model_alias": state.alias,
-        "model_version": played.model_version,
+        "model_version": bot.model_version,
         "nonce": state.nonce(round_no),  # opens this round's seal (None in games before sealed moves)
         "bot_commitment": None if seal is None else state.sealed(seal.round_no, seal.bot_move),
     }

@@ -55,6 +55,7 @@ def game_view(state: GameState) -> dict[str, Any]:
 
 
 def round_view(state: GameState, played: RoundPlayed) -> dict[str, Any]:
+    bot = state.seals[played.round_no - 1]
     return {
         "round_no": played.round_no,
         "user_move": played.user_move.value,
@@ -65,11 +66,11 @@ def round_view(state: GameState, played: RoundPlayed) -> dict[str, Any]:
         "user_score": played.user_score,
         "bot_score": played.bot_score,
         "points": points_json(played.points),
-        "bot_source": played.bot_source.value,
-        "model_version": played.model_version,
+        "bot_source": bot.bot_source.value,
+        "model_version": bot.model_version,
         "predictions": {
             alias.value: {"model_version": version, "probabilities": points_json(probabilities)}
-            for alias, (version, probabilities) in played.predictions_by_alias().items()
+            for alias, (version, probabilities) in bot.predictions_by_alias().items()
         },
         "nonce": state.nonce(played.round_no),
         "bot_commitment": state.sealed(played.round_no, played.bot_move),

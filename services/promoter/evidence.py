@@ -10,8 +10,10 @@ player and a score, games are close to independent). Live outcomes (which versio
 game, and whether the bot won) are kept per version and per pair (games served by either
 version while both were predicting: a contemporaneous A/B).
 
-Evidence is keyed by version, never by alias slot, so alias moves touch no record; the whole
-state is JSON (`to_json` / `from_json`) and is saved with the log position it covers.
+A round's predictions are in its seal, logged in the event before it (shared.events.revealed):
+each open game keeps its pending seal. Evidence is keyed by version, never by alias slot, so alias
+moves touch no record; the whole state is JSON (`to_json` / `from_json`) and is saved with the
+log position it covers.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from services.promoter.stats import Sums, Tally
-from shared.events import GameFinished, GameStarted, Payload, RoundPlayed
+from shared.events import GameFinished, GameStarted, Payload, RoundPlayed, SealedMove, revealed
 from shared.features import MOVES, Family, Move, Winner, choose_move, round_value
 from shared.features.families import SERVING_ALIASES
 from shared.features.scoring import to_tenths
@@ -107,6 +109,7 @@ class OpenGame:
     is_test: bool
     family: Family | None  # a RoundPlayed names neither its family nor whether the game is a test
     sums: dict[tuple[int, int], float] = field(default_factory=dict)
+    seal: SealedMove | None = None  # the next round's, whose predictions that round replays
 
 
 # A game open this long (seconds) was abandoned: its partial sums are dropped, never counted.
@@ -189,6 +192,7 @@ class Evidence:
                     g.is_test,
                     None if g.family is None else g.family.value,
                     [[lo, hi, s] for (lo, hi), s in g.sums.items()],
+                    None if g.seal is None else g.seal.to_state(),
                 ]
                 for game_id, g in self.open_games.items()
             },
@@ -206,9 +210,14 @@ class Evidence:
         for fam, low, high, n, total, squares, lw, ll, hw, hl in data.get("pairs", []):
             pair = PairEvidence(Family(fam), low, high, Sums(n, total, squares), Tally(lw, ll), Tally(hw, hl))
             evidence.pairs[(pair.family, low, high)] = pair
-        for game_id, (started_at, is_test, family, sums) in data.get("open_games", {}).items():
+        # A checkpoint older than sealed rounds kept no seal: that game's next round is not replayed.
+        for game_id, (started_at, is_test, family, sums, *kept) in data.get("open_games", {}).items():
             evidence.open_games[game_id] = OpenGame(
-                started_at, is_test, _family(family), {(lo, hi): s for lo, hi, s in sums}
+                started_at,
+                is_test,
+                _family(family),
+                {(lo, hi): s for lo, hi, s in sums},
+                SealedMove.from_state(kept[0]) if kept and kept[0] is not None else None,
             )
         return evidence
 
@@ -245,7 +254,7 @@ class EvidenceFolder:
         payload, position = event.payload, event.position or 0  # stored events always have one
         self.evidence.last_position = max(self.evidence.last_position, position)
         if isinstance(payload, GameStarted):
-            game = OpenGame(occurred_at, payload.is_test, _family(payload.family))
+            game = OpenGame(occurred_at, payload.is_test, _family(payload.family), seal=payload.seal)
             self.evidence.open_games[event.aggregate_id] = game
         elif isinstance(payload, RoundPlayed):
             self._add_round(event.aggregate_id, payload)
@@ -256,11 +265,14 @@ class EvidenceFolder:
         game = self.evidence.open_games.get(game_id)
         if game is None or game.family is None or game.is_test:  # a start older than this reader: skip
             return
+        bot, game.seal = revealed(payload, game.seal), payload.next_seal
+        if bot is None:  # its seal was folded into a checkpoint that did not keep seals
+            return
         user_before = _before(payload.user_score, payload.user_delta)
         bot_before = _before(payload.bot_score, payload.bot_delta)
         # The payload holds each distinct version's prediction once (fallback answers left out).
         scores: dict[int, float] = {}
-        for version, probabilities in payload.predictions.items():
+        for version, probabilities in bot.predictions.items():
             record = self.evidence.record_for(game.family, int(version))
             scores[int(version)] = _replay(
                 record, probabilities, dict(payload.points), payload.user_move, user_before, bot_before

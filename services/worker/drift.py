@@ -4,9 +4,11 @@ Over sliding windows of the most recent rounds (shared.features.drift): calibrat
 served probabilities against the moves players made (Brier score, expected calibration error, and
 the same figures of the version on its training holdout, from ModelTrained), players'
 predictability in the games each alias served (entropy of their moves, and of a move given their
-previous one) and the share of fallback rounds. `DriftState.fold` is pure; `DriftCollector` reads
-the events after its checkpoint at each scrape and saves state and position together, so a
-restart folds only what is new. Test games are left out.
+previous one) and the share of fallback rounds. A round's source and predictions are in its seal,
+logged in the event before it (shared.events.revealed): each open game keeps its pending seal.
+`DriftState.fold` is pure; `DriftCollector` reads the events after its checkpoint at each scrape
+and saves state and position together, so a restart folds only what is new. Test games are left
+out.
 """
 
 from __future__ import annotations
@@ -29,6 +31,8 @@ from shared.events import (
     GameStarted,
     ModelTrained,
     RoundPlayed,
+    SealedMove,
+    revealed,
 )
 from shared.features import MOVES
 from shared.features.drift import WINDOW_ROUNDS, CalibrationWindow, PlayerWindow
@@ -49,6 +53,7 @@ class OpenGame:
     family: str
     alias: str  # the serving alias, fixed for the game
     last_move: int = -1  # the player's move in the previous round
+    seal: SealedMove | None = None  # the next round's: its source and predictions
 
 
 @dataclass(slots=True)
@@ -71,7 +76,9 @@ class DriftState:
             payload = event.payload
             if isinstance(payload, GameStarted):
                 if not payload.is_test:
-                    self.games[event.aggregate_id] = OpenGame(payload.family, payload.alias)
+                    self.games[event.aggregate_id] = OpenGame(
+                        payload.family, payload.alias, seal=payload.seal
+                    )
                     if len(self.games) > OPEN_GAMES_CAP:
                         del self.games[next(iter(self.games))]
             elif isinstance(payload, RoundPlayed):
@@ -87,23 +94,29 @@ class DriftState:
 
     def _round(self, game: OpenGame, payload: RoundPlayed) -> None:
         move = MOVES.index(payload.user_move)
-        if payload.bot_source is not BotSource.OPENING:
+        bot, game.seal = revealed(payload, game.seal), payload.next_seal
+        game.last_move, previous = move, game.last_move
+        if bot is None:  # its seal was folded into a checkpoint that did not keep seals
+            return
+        if bot.bot_source is not BotSource.OPENING:
             slot = (game.family, game.alias)
             window = self.players.setdefault(slot, PlayerWindow(self.window))
-            window.add(game.last_move, move, payload.bot_source is BotSource.FALLBACK)
-        for alias, (version, proba) in payload.predictions_by_alias().items():
+            window.add(previous, move, bot.bot_source is BotSource.FALLBACK)
+        for alias, (version, proba) in bot.predictions_by_alias().items():
             slot = (game.family, alias.value)
             self.calibration.setdefault(slot, CalibrationWindow(self.window)).add(
                 [proba[m] for m in MOVES], move
             )
             self.serving_version[slot] = version
-        game.last_move = move
 
     def to_bytes(self) -> bytes:
         return orjson.dumps(
             {
                 "window": self.window,
-                "games": {g: [o.family, o.alias, o.last_move] for g, o in self.games.items()},
+                "games": {
+                    g: [o.family, o.alias, o.last_move, None if o.seal is None else o.seal.to_state()]
+                    for g, o in self.games.items()
+                },
                 "calibration": [[*slot, list(w.rows)] for slot, w in self.calibration.items()],
                 "players": [[*slot, list(w.rows)] for slot, w in self.players.items()],
                 "serving_version": [[*slot, v] for slot, v in self.serving_version.items()],
@@ -119,7 +132,10 @@ class DriftState:
             return state
         saved: dict[str, Any] = orjson.loads(data)
         state.window = int(saved["window"])
-        state.games = {g: OpenGame(f, a, int(m)) for g, (f, a, m) in saved["games"].items()}
+        # A checkpoint older than sealed rounds kept no seal: that game's next round is left out.
+        state.games = {
+            g: OpenGame(f, a, int(m), _seal(kept)) for g, (f, a, m, *kept) in saved["games"].items()
+        }
         for family, alias, rows in saved["calibration"]:
             window = state.calibration.setdefault((family, alias), CalibrationWindow(state.window))
             for r in rows:
@@ -131,6 +147,10 @@ class DriftState:
         state.serving_version = {(f, a): str(v) for f, a, v in saved["serving_version"]}
         state.holdout = {(f, str(v)): (float(b), float(e)) for f, v, b, e in saved["holdout"]}
         return state
+
+
+def _seal(kept: list[Any]) -> SealedMove | None:
+    return SealedMove.from_state(kept[0]) if kept and kept[0] is not None else None
 
 
 LABELS = ["family", "alias"]

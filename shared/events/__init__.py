@@ -19,8 +19,9 @@ GameStarted, RoundPlayed, GameFinished on the game id; ModelTrained and AliasesC
 family name. `event.type` and `event.schema_version` are the payload class's; a payload stored
 at an older version is upgraded by its upcasters when read (`decode_payload`). Builders::
 
-    RoundPlayed.record(round_no, user_move, bot_move, points, outcome,   # outcome = score_round(...)
-                       bot_source=BotSource.MODEL, model_version=..., answers=..., latency_ms=...)
+    RoundPlayed.revealing(seal, user_move, points, outcome,   # seal: SealedMove.record(...), logged before
+                          latency_ms=..., next_seal=SealedMove.record(round_no + 1, ...))
+    revealed(played, seal)   # what decided a round's bot move: its seal (or its own record in old games)
     AliasesChanged.between(family, AliasAction.PROMOTE, before=..., after=..., evidence=..., reason=...)
 
 Games with `GameStarted.is_test` are not training material. `append` writes the events, their
@@ -73,6 +74,7 @@ from shared.events.payloads import (
     RoundPlayed,
     SealedMove,
     decode_payload,
+    revealed,
 )
 from shared.events.records import Event, new_event
 from shared.events.store import EventStore, LedgerEntry
@@ -107,4 +109,5 @@ __all__ = [
     "UnknownSchemaVersionError",
     "decode_payload",
     "new_event",
+    "revealed",
 ]

@@ -11,7 +11,7 @@ The JSON of each version is documented in docs/architecture.md ("Events").
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, ClassVar
@@ -65,13 +65,15 @@ def _version(value: object) -> str | None:
 
 @dataclass(frozen=True, slots=True)
 class SealedMove:
-    """The bot's move for a round not played yet, decided and logged before its commitment is shown
-    (DESIGN §2 "Sealed moves"), with what decided it: the source, the serving model's version and
-    every alias's prediction, which that round's RoundPlayed records once it is played.
+    """The bot's move for a round with what decided it: the source, the serving model's version and
+    every alias's prediction. Normally decided and logged before its commitment is shown, a round
+    ahead (DESIGN §2 "Sealed moves"); this record is then the one copy of it (`revealed`).
 
-    JSON (GameStarted `seal`, RoundPlayed `nx`): `b`, `src`, and `v`, `av`, `pr` as in RoundPlayed;
-    the round is the one after the event's (1 in GameStarted), its nonce derives from the game's
-    `seal_key` (shared.features.round_nonce), so neither is stored."""
+    JSON (GameStarted `seal`, RoundPlayed `nx`): `b` the move, `src` the source, `v` the serving
+    version (absent unless a model chose), `av` every alias's version in ALIASES order, `pr` each
+    distinct version's prediction once; the round is the one after the event's (1 in GameStarted),
+    its nonce derives from the game's `seal_key` (shared.features.round_nonce), so neither is
+    stored. A round no seal fixed holds `src`, `v`, `av`, `pr` beside its own `b`."""
 
     round_no: int
     bot_move: Move
@@ -94,10 +96,35 @@ class SealedMove:
         alias_versions, predictions = _compact_answers(answers)
         return cls(round_no, bot_move, bot_source, model_version, alias_versions, predictions)
 
+    def predictions_by_alias(self) -> dict[Alias, tuple[str, Probabilities]]:
+        """Each alias that answered -> (its version, that version's prediction)."""
+        return {a: (v, self.predictions[v]) for a, v in self.alias_versions.items() if v in self.predictions}
+
     def to_json(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"b": self.bot_move.value, "src": self.bot_source.value}
-        _put_model(out, self.model_version, self.alias_versions, self.predictions)
+        out: dict[str, Any] = {"b": self.bot_move.value}
+        self.put_decision(out)
         return out
+
+    def put_decision(self, out: dict[str, Any]) -> None:
+        """Write what decided the move (`src`, `v`, `av`, `pr`) into `out`, whose `b` is the move."""
+        out["src"] = self.bot_source.value
+        if self.model_version is not None:
+            out["v"] = self.model_version
+        if self.predictions:
+            out["av"] = [self.alias_versions.get(a) for a in ALIASES]
+            out["pr"] = {
+                v: [round(p[Move.ROCK] * PERMILLE), round(p[Move.PAPER] * PERMILLE)]
+                for v, p in self.predictions.items()
+            }
+
+    def to_state(self) -> list[Any]:
+        """[round, JSON]: a pending seal in a reader's checkpoint state (`from_state` reads it back)."""
+        return [self.round_no, self.to_json()]
+
+    @classmethod
+    def from_state(cls, state: Sequence[Any]) -> SealedMove:
+        round_no, data = state
+        return cls.from_json(int(round_no), data)
 
     @classmethod
     def from_json(cls, round_no: int, data: Mapping[str, Any]) -> SealedMove:
@@ -110,22 +137,6 @@ class SealedMove:
             alias_versions=alias_versions,
             predictions=predictions,
         )
-
-
-def _put_model(
-    out: dict[str, Any],
-    model_version: str | None,
-    alias_versions: Mapping[Alias, str],
-    predictions: Mapping[str, Probabilities],
-) -> None:
-    if model_version is not None:
-        out["v"] = model_version
-    if predictions:
-        out["av"] = [alias_versions.get(a) for a in ALIASES]
-        out["pr"] = {
-            v: [round(p[Move.ROCK] * PERMILLE), round(p[Move.PAPER] * PERMILLE)]
-            for v, p in predictions.items()
-        }
 
 
 def _get_predictions(data: Mapping[str, Any]) -> tuple[dict[Alias, str], dict[str, Probabilities]]:
@@ -193,13 +204,16 @@ class GameStarted:
 
 @dataclass(frozen=True, slots=True)
 class RoundPlayed:
-    """One round, with every model's prediction of the player's move (aggregate: the game id).
+    """One round: the moves, the scores after it, its values, and the next round's seal (aggregate:
+    the game id).
 
-    The game's family and serving alias are in its GameStarted; the round's result and deltas
-    follow from the moves and points (properties), so neither is stored twice."""
+    What decided the bot's move (source, serving version, every alias's prediction) is stored once:
+    in the seal logged before the round, which `revealed` joins with it, or in a round no seal fixed,
+    in the round itself (`unsealed`). The game's family and serving alias are in its GameStarted;
+    the round's result and deltas follow from the moves and points (properties)."""
 
     TYPE: ClassVar[EventType] = EventType.ROUND_PLAYED
-    VERSION: ClassVar[int] = 3
+    VERSION: ClassVar[int] = 4
 
     round_no: int
     user_move: Move
@@ -207,12 +221,10 @@ class RoundPlayed:
     user_score: float  # after the round
     bot_score: float
     points: RoundPoints
-    bot_source: BotSource
-    model_version: str | None  # the serving alias's, None unless a model chose the move
     latency_ms: float
-    # Every alias that answered with a model -> its version; each distinct version's prediction once.
-    alias_versions: Mapping[Alias, str] = field(default_factory=dict)
-    predictions: Mapping[str, Probabilities] = field(default_factory=dict)
+    # The round's own record of its bot move: in games before sealed moves, and in every round stored
+    # before v4 (a second copy of its seal's then). None: the seal logged before the round holds it.
+    unsealed: SealedMove | None = None
     next_seal: SealedMove | None = None  # the next round's sealed move (None once the game ended)
 
     @classmethod
@@ -225,8 +237,10 @@ class RoundPlayed:
         *,
         latency_ms: float,
         next_seal: SealedMove | None,
+        logged: bool = True,
     ) -> RoundPlayed:
-        """The round whose bot move `seal` fixed, scored as `outcome`, carrying the next round's seal."""
+        """The round whose bot move `seal` fixed, scored as `outcome`, carrying the next round's seal.
+        A seal not `logged` before (a game started before sealed moves) is stored in the round."""
         return cls(
             round_no=seal.round_no,
             user_move=user_move,
@@ -234,11 +248,8 @@ class RoundPlayed:
             user_score=outcome.user_score,
             bot_score=outcome.bot_score,
             points=points,
-            bot_source=seal.bot_source,
-            model_version=seal.model_version,
             latency_ms=round(latency_ms, 2),
-            alias_versions=seal.alias_versions,
-            predictions=seal.predictions,
+            unsealed=None if logged else seal,
             next_seal=next_seal,
         )
 
@@ -256,21 +267,13 @@ class RoundPlayed:
         answers: Mapping[str, Mapping[str, Any]],
         latency_ms: float,
     ) -> RoundPlayed:
-        """The round as scored by `shared.features.score_round`; `answers` is inference's batch answer
-        ({alias: {model_version, probabilities, source}}), kept once per distinct model version."""
-        alias_versions, predictions = _compact_answers(answers)
-        return cls(
-            round_no=round_no,
-            user_move=user_move,
-            bot_move=bot_move,
-            user_score=outcome.user_score,
-            bot_score=outcome.bot_score,
-            points=points,
-            bot_source=bot_source,
-            model_version=model_version,
-            latency_ms=round(latency_ms, 2),
-            alias_versions=alias_versions,
-            predictions=predictions,
+        """A round no seal fixed, scored by `shared.features.score_round`; `answers` is inference's
+        batch answer ({alias: {model_version, probabilities, source}}), kept once per distinct version."""
+        bot = SealedMove.record(
+            round_no, bot_move, bot_source=bot_source, model_version=model_version, answers=answers
+        )
+        return cls.revealing(
+            bot, user_move, points, outcome, latency_ms=latency_ms, next_seal=None, logged=False
         )
 
     @property
@@ -286,10 +289,6 @@ class RoundPlayed:
     def bot_delta(self) -> float:
         return self.points[self.bot_move] if self.result is Result.LOSE else 0.0
 
-    def predictions_by_alias(self) -> dict[Alias, tuple[str, Probabilities]]:
-        """Each alias that answered -> (its version, that version's prediction)."""
-        return {a: (v, self.predictions[v]) for a, v in self.alias_versions.items() if v in self.predictions}
-
     def to_json(self) -> dict[str, Any]:
         # Short keys (docs/architecture.md, "Events"): every byte is paid once per round on disk.
         out: dict[str, Any] = {
@@ -298,10 +297,10 @@ class RoundPlayed:
             "b": self.bot_move.value,
             "s": [self.user_score, self.bot_score],
             "p": [self.points[m] for m in MOVES],
-            "src": self.bot_source.value,
             "ms": self.latency_ms,
         }
-        _put_model(out, self.model_version, self.alias_versions, self.predictions)
+        if self.unsealed is not None:
+            self.unsealed.put_decision(out)
         if self.next_seal is not None:
             out["nx"] = self.next_seal.to_json()
         return out
@@ -309,7 +308,6 @@ class RoundPlayed:
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> RoundPlayed:
         user_score, bot_score = data["s"]
-        alias_versions, predictions = _get_predictions(data)
         round_no = int(data["n"])
         sealed = data.get("nx")
         return cls(
@@ -319,13 +317,19 @@ class RoundPlayed:
             user_score=float(user_score),
             bot_score=float(bot_score),
             points=dict(zip(MOVES, map(float, data["p"]), strict=True)),
-            bot_source=BotSource(data["src"]),
-            model_version=_version(data.get("v")),
             latency_ms=float(data["ms"]),
-            alias_versions=alias_versions,
-            predictions=predictions,
+            unsealed=SealedMove.from_json(round_no, data) if "src" in data else None,
             next_seal=None if sealed is None else SealedMove.from_json(round_no + 1, sealed),
         )
+
+
+def revealed(played: RoundPlayed, seal: SealedMove | None) -> SealedMove | None:
+    """What decided `played`'s bot move: the round's own record, else `seal`, the one logged before it
+    (GameStarted `seal` for round 1, the previous round's `next_seal`). None when neither is: a
+    reader that began after the seal was logged."""
+    if played.unsealed is not None:
+        return played.unsealed
+    return seal if seal is not None and seal.round_no == played.round_no else None
 
 
 _ALIAS_NAMES = tuple((alias, alias.value) for alias in ALIASES)  # enum .value costs on the hot path
@@ -568,10 +572,17 @@ def _round_played_v2_to_v3(data: Mapping[str, Any]) -> dict[str, Any]:
     return out
 
 
+def _round_played_v3_to_v4(data: Mapping[str, Any]) -> Mapping[str, Any]:
+    """v3 (until November 27, 2026): every round held its bot move's record (`src`, `v`, `av`, `pr`),
+    in sealed games a second copy of its seal's. That is v4's form of a round no seal fixed: as is."""
+    return data
+
+
 Upcaster = Callable[[Mapping[str, Any]], Mapping[str, Any]]
 UPCASTERS: dict[tuple[EventType, int], Upcaster] = {
     (EventType.ROUND_PLAYED, 1): _round_played_v1_to_v2,
     (EventType.ROUND_PLAYED, 2): _round_played_v2_to_v3,
+    (EventType.ROUND_PLAYED, 3): _round_played_v3_to_v4,
 }
 
 

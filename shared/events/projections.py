@@ -96,9 +96,6 @@ _UPDATE_GAME_AFTER_ROUND = (
         bot_score=sa.bindparam("p_bot_score"),
         rounds_played=sa.bindparam("p_round_no"),
         last_seq=sa.bindparam("p_seq"),
-        model_version=sa.func.coalesce(
-            sa.bindparam("p_model_version", type_=sa.String), games.c.model_version
-        ),
     )
 )
 _GAME_SESSION = (
@@ -120,6 +117,7 @@ _FINISH_GAME = (
     .values(
         status="finished",
         winner=sa.bindparam("p_winner"),
+        model_version=sa.bindparam("p_model_version", type_=sa.String),
         finished_at=sa.bindparam("p_at", type_=sa.DateTime(timezone=True)),
         last_seq=sa.bindparam("p_seq"),
     )
@@ -161,7 +159,6 @@ def apply_round_played(conn: Executor, event: Event) -> None:
             "p_bot_score": p.bot_score,
             "p_round_no": p.round_no,
             "p_seq": event.seq,
-            "p_model_version": p.model_version,
         },
     )
     conn.execute(_COUNT_ROUND[p.result.value], {"p_game_id": game_id})
@@ -173,7 +170,13 @@ def apply_game_finished(conn: Executor, event: Event) -> None:
     game_id = event.aggregate_id
     conn.execute(
         _FINISH_GAME,
-        {"p_game_id": game_id, "p_winner": p.winner.value, "p_at": event.occurred_at, "p_seq": event.seq},
+        {
+            "p_game_id": game_id,
+            "p_winner": p.winner.value,
+            "p_model_version": p.model_version,  # rounds name none: their seals (the events before) do
+            "p_at": event.occurred_at,
+            "p_seq": event.seq,
+        },
     )
     row = conn.execute(_FINISHED_GAME_OWNER, {"p_game_id": game_id}).one()
     won = 1 if p.winner.value == "user" else 0

@@ -1,4 +1,4 @@
-"""Events for store tests, built through the payload classes as gameplay builds them."""
+"""Events for store tests, built through the payload classes as gameplay builds them (sealed moves)."""
 
 from __future__ import annotations
 
@@ -10,11 +10,19 @@ from shared.events import (
     GameFinished,
     GameStarted,
     RoundPlayed,
+    SealedMove,
     new_event,
 )
 from shared.features import Alias, Move, Winner
 
 MOVE_AGAINST_ROCK = {"lose": Move.PAPER, "win": Move.SCISSORS, "draw": Move.ROCK}
+PREDICTION = {Move.ROCK: 0.5, Move.PAPER: 0.3, Move.SCISSORS: 0.2}
+
+
+def seal(round_no: int, result: str = "lose") -> SealedMove:
+    """Round `round_no`'s bot move by version 3 (Production), for the player's rock to be a `result`."""
+    bot = MOVE_AGAINST_ROCK[result]
+    return SealedMove(round_no, bot, BotSource.MODEL, "3", {Alias.PRODUCTION: "3"}, {"3": PREDICTION})
 
 
 def game_started(game_id: str, seq: int = 1, **overrides: Any) -> Event:
@@ -28,14 +36,19 @@ def game_started(game_id: str, seq: int = 1, **overrides: Any) -> Event:
         "opening": "razor",
         "is_test": False,
         "ab_enabled": False,
+        "seal_key": "5e" * 16,
+        "seal": seal(1),
         **overrides,
     }
     return new_event(game_id, seq, GameStarted(**fields))
 
 
-def round_played(game_id: str, seq: int, round_no: int, result: str = "lose", score: float = 0.0) -> Event:
+def round_played(
+    game_id: str, seq: int, round_no: int, result: str = "lose", score: float = 0.0, *, last: bool = False
+) -> Event:
     """The player plays rock; `score` is the winner's score after the round (points: rock 1.0,
-    paper 1.5, scissors 2.0)."""
+    paper 1.5, scissors 2.0). Its bot move is in `seal(round_no, result)`, logged before; unless it
+    is the `last` round, it carries the next round's seal (the same result again)."""
     payload = RoundPlayed(
         round_no=round_no,
         user_move=Move.ROCK,
@@ -43,11 +56,8 @@ def round_played(game_id: str, seq: int, round_no: int, result: str = "lose", sc
         user_score=score if result == "win" else 0.0,
         bot_score=score if result == "lose" else 0.0,
         points={Move.ROCK: 1.0, Move.PAPER: 1.5, Move.SCISSORS: 2.0},
-        bot_source=BotSource.MODEL,
-        model_version="3",
         latency_ms=1.2,
-        alias_versions={Alias.PRODUCTION: "3"},
-        predictions={"3": {Move.ROCK: 0.5, Move.PAPER: 0.3, Move.SCISSORS: 0.2}},
+        next_seal=None if last else seal(round_no + 1, result),
     )
     return new_event(game_id, seq, payload)
 
@@ -78,8 +88,9 @@ def aliases_changed(family: str = "rps_bot_xgboost", action: str = "promote") ->
 
 
 def whole_game(game_id: str, winner: str = "bot", rounds: int = 7, **started: Any) -> list[Event]:
-    events = [game_started(game_id, **started)]
+    result = "lose" if winner == "bot" else "win"
+    events = [game_started(game_id, **{"seal": seal(1, result), **started})]
     for n in range(1, rounds + 1):
-        events.append(round_played(game_id, n + 1, n, "lose" if winner == "bot" else "win", score=1.5 * n))
+        events.append(round_played(game_id, n + 1, n, result, score=1.5 * n, last=n == rounds))
     events.append(game_finished(game_id, rounds + 2, winner))
     return events

@@ -7,7 +7,7 @@ from prometheus_client import REGISTRY
 
 from services.gameplay.app import create_app
 from services.gameplay.settings import Settings
-from shared.events import EventStore, EventType
+from shared.events import EventStore, EventType, revealed
 from shared.features import fallback_move, select_alias
 from tests.gameplay.conftest import SECRET, UNREACHABLE_URL, InferenceStandIn, play_to_end, start
 
@@ -59,9 +59,10 @@ def test_an_answer_without_the_games_alias_degrades_but_keeps_the_shadows(
         for _ in range(4):
             last = client.post("/play", json={"game_id": game["game_id"], "user_move": "rock"}).json()
         store: EventStore = client.app.state.service.store
-        recorded = store.read_aggregate(game["game_id"])[-1].payload
+        third, fourth = (e.payload for e in store.read_aggregate(game["game_id"])[-2:])
+    recorded = revealed(fourth, third.next_seal)
     assert last["bot_source"] == "fallback"
-    assert sorted(recorded.alias_versions) == ["shadow1", "shadow2"]
+    assert recorded is not None and sorted(recorded.alias_versions) == ["shadow1", "shadow2"]
     assert degraded("rps_bot_xgboost", "missing_alias") - before == 2  # rounds 4 and 5 (sealed)
 
 

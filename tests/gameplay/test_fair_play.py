@@ -19,7 +19,7 @@ from services.gameplay.app import create_app
 from services.gameplay.limits import TokenBucket, client_address
 from services.gameplay.secret import game_secret
 from services.gameplay.settings import Settings
-from shared.events import EventStore, EventType
+from shared.events import EventStore, EventType, revealed
 from shared.features import MAX_ROUNDS, Alias, round_nonce
 from tests.gameplay.conftest import TOKEN, InferenceStandIn, LiveServer, start
 
@@ -96,8 +96,9 @@ def test_a_round_records_the_predictions_its_move_was_decided_with(
     fourth = play(client, gid, "scissors")
     recorded = [e for e in events(client, gid) if e.type is EventType.ROUND_PLAYED][-1].payload
     assert recorded.round_no == 4 and fourth["bot_move"] == seal.bot_move.value
-    assert (recorded.alias_versions, recorded.predictions) == (seal.alias_versions, seal.predictions)
-    shadow2 = recorded.predictions_by_alias()[Alias.SHADOW2][1]
+    # The round stores none of it again: its seal is the one record of its predictions.
+    assert recorded.unsealed is None and "pr" not in recorded.to_json() and revealed(recorded, seal) is seal
+    shadow2 = seal.predictions_by_alias()[Alias.SHADOW2][1]
     assert {m.value: p for m, p in shadow2.items()} == {"rock": 0.6, "paper": 0.3, "scissors": 0.1}
 
 
@@ -300,8 +301,6 @@ def test_seals_round_trip_through_the_stored_json_and_older_events_have_none() -
         user_score=0.0,
         bot_score=0.0,
         points={Move.ROCK: 1.0, Move.PAPER: 1.1, Move.SCISSORS: 1.6},
-        bot_source=BotSource.OPENING,
-        model_version=None,
         latency_ms=1.0,
         next_seal=seal,
     )

@@ -11,7 +11,7 @@ from prometheus_client import REGISTRY
 
 from services.gameplay.app import create_app
 from services.gameplay.settings import Settings
-from shared.events import EventStore, EventType
+from shared.events import EventStore, EventType, revealed
 from shared.features import (
     FEATURE_NAMES,
     Alias,
@@ -93,9 +93,10 @@ def test_a_model_round_asks_for_every_alias_and_plays_the_serving_one(
         "Production",
         "1",
     )
-    recorded = events_of(client, gid)[-1].payload
-    assert sorted(recorded.alias_versions) == ["B", "Production", "shadow1", "shadow2"]
-    version, probabilities = recorded.predictions_by_alias()[Alias.SHADOW2]
+    third, recorded = (e.payload for e in events_of(client, gid)[-2:])
+    bot = revealed(recorded, third.next_seal)  # round 4's seal, logged with round 3
+    assert bot is not None and sorted(bot.alias_versions) == ["B", "Production", "shadow1", "shadow2"]
+    version, probabilities = bot.predictions_by_alias()[Alias.SHADOW2]
     assert version == "4"  # the stand-in answers version i + 1 for the i-th alias
     assert {m.value: p for m, p in probabilities.items()} == inference.probabilities
     assert recorded.latency_ms > 0

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
-from shared.events import BotSource, Event, GameFinished, GameStarted, RoundPlayed, new_event
+from shared.events import BotSource, Event, GameFinished, GameStarted, RoundPlayed, SealedMove, new_event
 from shared.features import MOVES, Family, Move, Winner, beater_of, deterministic_round_points, score_round
 
 Predictions = Mapping[str, Mapping[str, Any]]
@@ -52,23 +52,32 @@ class GameLog:
         return self
 
     def round(self, user: Move, bot: Move, predictions: Predictions | None = None) -> GameLog:
+        """The next round, its bot move and `predictions` sealed in the event before it."""
         self.rounds += 1
         points = deterministic_round_points(self.game_id, self.rounds)
         outcome = score_round(user, bot, points, self.user_score, self.bot_score)
         self.user_score, self.bot_score = outcome.user_score, outcome.bot_score
-        payload = RoundPlayed.record(
+        seal = SealedMove.record(
             self.rounds,
-            user,
             bot,
-            points,
-            outcome,
             bot_source=BotSource.MODEL if predictions else BotSource.OPENING,
             model_version=None if self.version is None else str(self.version),
             answers=predictions or {},
-            latency_ms=1.0,
         )
+        self._seal_in_last_event(seal)
+        payload = RoundPlayed.revealing(seal, user, points, outcome, latency_ms=1.0, next_seal=None)
         self.events.append(new_event(self.game_id, len(self.events) + 1, payload))
         return self
+
+    def _seal_in_last_event(self, seal: SealedMove) -> None:
+        """Gameplay logs a round's seal with the event before it: GameStarted or the previous round."""
+        last = self.events[-1]
+        if isinstance(last.payload, GameStarted):
+            payload: GameStarted | RoundPlayed = replace(last.payload, seal_key="5e" * 16, seal=seal)
+        else:
+            assert isinstance(last.payload, RoundPlayed)
+            payload = replace(last.payload, next_seal=seal)
+        self.events[-1] = replace(last, payload=payload)
 
     def finish(self, winner: str) -> GameLog:
         payload = GameFinished(

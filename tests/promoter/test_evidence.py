@@ -113,3 +113,32 @@ def test_fallback_predictions_and_test_games_are_not_scored() -> None:
     test_game.round(Move.ROCK, Move.PAPER, {"Production": prediction(1, 0.9, 0.05, 0.05)})
     evidence = collect_evidence(positioned([game, test_game]))
     assert evidence.get(FAM, 1).rounds == 0
+
+
+def fold_with_a_checkpoint(events: list[Event], cut: int, *, drop_seals: bool = False) -> Evidence:
+    """Fold `events[:cut]`, save and load the state as JSON (as a checkpoint written before sealed
+    rounds when `drop_seals`: open games without their pending seal), then fold the rest."""
+    state = collect_evidence(events[:cut]).to_json()
+    if drop_seals:
+        state["open_games"] = {g: open_game[:4] for g, open_game in state["open_games"].items()}
+    folder = EvidenceFolder(Evidence.from_json(json.loads(json.dumps(state))))
+    for event in events[cut:]:
+        folder.add(event)
+    return folder.evidence
+
+
+def test_a_pending_seal_survives_a_checkpoint() -> None:
+    versions = {"Production": 1, "B": 2}
+    events = positioned([paired_game("pg", FAM, "B", versions, better=2, rounds=4)])
+    whole = collect_evidence(events)
+    # Cut after round 2: round 3's seal (its predictions) was folded before the checkpoint.
+    assert fold_with_a_checkpoint(events, 3).to_json() == whole.to_json()
+    assert whole.get(FAM, 2).rounds == 4
+
+
+def test_a_checkpoint_without_seals_loads_and_skips_one_round_per_open_game() -> None:
+    versions = {"Production": 1, "B": 2}
+    events = positioned([paired_game("pg", FAM, "B", versions, better=2, rounds=4)])
+    evidence = fold_with_a_checkpoint(events, 3, drop_seals=True)
+    assert (evidence.get(FAM, 1).rounds, evidence.get(FAM, 2).rounds) == (3, 3)  # round 3 is not replayed
+    assert evidence.pair(FAM, 1, 2).diffs.n == 1 and evidence.open_games == {}

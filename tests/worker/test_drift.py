@@ -5,10 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 from pathlib import Path
 
+import orjson
 import pytest
 from prometheus_client import CollectorRegistry
 
-from services.worker.drift import CHECKPOINT, DriftCollector
+from services.worker.drift import CHECKPOINT, DriftCollector, DriftState
 from services.worker.metrics import job_metrics_registry
 from shared.events import (
     BotSource,
@@ -18,6 +19,7 @@ from shared.events import (
     GameStarted,
     ModelTrained,
     RoundPlayed,
+    SealedMove,
     new_event,
 )
 from shared.features import MOVES, Alias, Move, Winner
@@ -29,14 +31,23 @@ SURE_ROCK = {Move.ROCK: 0.8, Move.PAPER: 0.1, Move.SCISSORS: 0.1}
 UNSURE = {Move.ROCK: 0.4, Move.PAPER: 0.3, Move.SCISSORS: 0.3}
 
 
+def seal(n: int) -> SealedMove:
+    """Round `n`'s bot move: rounds 1-3 are openings, then Production (v1) serves, the 4th model
+    round by fallback, and shadow1 (v2) predicts beside it."""
+    source = BotSource.OPENING if n <= 3 else BotSource.FALLBACK if n == 7 else BotSource.MODEL
+    served = source is BotSource.MODEL
+    aliases = {Alias.PRODUCTION: "1", Alias.SHADOW1: "2"} if served else {}
+    predictions = {"1": SURE_ROCK, "2": UNSURE} if served else {}
+    return SealedMove(n, Move.PAPER, source, "1" if served else None, aliases, predictions)
+
+
 def game(game_id: str, moves: list[Move], alias: str = "Production", is_test: bool = False) -> list[Event]:
-    """A game whose player plays `moves`; rounds 1-3 are openings, then Production (v1) serves,
-    the 4th model round by fallback, and shadow1 (v2) predicts beside it."""
-    started = GameStarted(game_id, "ada", "s", "logan", FAMILY, alias, "razor", is_test, False)
+    """A game whose player plays `moves`, each round's bot move sealed in the event before it (`seal`)."""
+    started = GameStarted(
+        game_id, "ada", "s", "logan", FAMILY, alias, "razor", is_test, False, "5e" * 16, seal(1)
+    )
     events = [new_event(game_id, 1, started)]
     for n, move in enumerate(moves, start=1):
-        source = BotSource.OPENING if n <= 3 else BotSource.FALLBACK if n == 7 else BotSource.MODEL
-        served = source is BotSource.MODEL
         payload = RoundPlayed(
             round_no=n,
             user_move=move,
@@ -44,11 +55,8 @@ def game(game_id: str, moves: list[Move], alias: str = "Production", is_test: bo
             user_score=0.0,
             bot_score=0.0,
             points=POINTS,
-            bot_source=source,
-            model_version="1" if served else None,
             latency_ms=1.0,
-            alias_versions={Alias.PRODUCTION: "1", Alias.SHADOW1: "2"} if served else {},
-            predictions={"1": SURE_ROCK, "2": UNSURE} if served else {},
+            next_seal=seal(n + 1) if n < len(moves) else None,
         )
         events.append(new_event(game_id, n + 1, payload))
     finished = GameFinished(Winner.BOT, 0.0, 10.0, len(moves), FAMILY, alias, "1")
@@ -133,3 +141,21 @@ def test_the_worker_serves_the_drift_gauges(store: EventStore) -> None:
     registry: CollectorRegistry = job_metrics_registry(store)
     value = registry.get_sample_value("rps_drift_player_rounds", {"family": FAMILY, "alias": "Production"})
     assert value == 6
+
+
+def test_a_pending_seal_survives_a_restart_and_an_older_checkpoint_still_loads(store: EventStore) -> None:
+    events = game("g1", [Move.ROCK] * 8)
+    store.append(events[:6])  # rounds 1-5: round 6's seal is in round 5's event
+    samples(DriftCollector(store))
+    store.append(events[6:])
+    assert samples(DriftCollector(store))[("rps_drift_calibration_rounds", "Production")] == 4
+
+    # A checkpoint written before sealed rounds kept no seals: round 6 of "g2" is left out.
+    store.append(game("g2", [Move.ROCK] * 8)[:6])
+    collector = DriftCollector(store)
+    samples(collector)
+    saved = orjson.loads(collector.state.to_bytes())
+    saved["games"] = {g: kept[:3] for g, kept in saved["games"].items()}
+    state = DriftState.from_bytes(orjson.dumps(saved), collector.state.position)
+    state.fold(game("g2", [Move.ROCK] * 8)[6:])
+    assert len(state.calibration[(FAMILY, "Production")].rows) == 4 + 3  # rounds 4, 5, 8 of g2
