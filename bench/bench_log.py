@@ -120,7 +120,7 @@ def _python(code: str, *args: str) -> str:
 def _bytes_per_round(path: Path) -> float:
     conn = sqlite3.connect(path)
     conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-    rounds = int(conn.execute("SELECT count(*) FROM rounds").fetchone()[0])
+    rounds = int(conn.execute("SELECT count(*) FROM events WHERE type = 'RoundPlayed'").fetchone()[0])
     conn.close()
     return path.stat().st_size / max(rounds, 1)
 

@@ -25,7 +25,7 @@ at an older version is upgraded by its upcasters when read (`decode_payload`). B
     AliasesChanged.between(family, AliasAction.PROMOTE, before=..., after=..., evidence=..., reason=...)
 
 Games with `GameStarted.is_test` are not training material. `append` writes the events, their
-projections (games, rounds, sessions, players = leaderboard, ledger) and outbox rows in one
+projections (games, sessions, players = leaderboard, ledger) and outbox rows in one
 transaction; `rebuild_projections(read_archive(cache, store))` recreates the projections from the
 archived games (shared.events.archive), then the log.
 

@@ -2,8 +2,8 @@
 
 `archive_games` writes the events of finished (or long abandoned) games started before a cutoff
 to compressed files (`archive/events/<first>-<last>-<n>.jsonl.gz`: one stored event per line,
-as the stream carries it), reads each file back, and only then deletes those events and their
-`rounds` rows in one transaction. The games, sessions, players and ledger projections keep their
+as the stream carries it), reads each file back, and only then deletes those events in one
+transaction. The games, sessions, players and ledger projections keep their
 rows, so every total (leaderboard, session counts, per-policy results) stays what it was;
 `read_archive` gives the events back for `python -m services.relay rebuild-projections`.
 
@@ -32,7 +32,7 @@ from shared.events.engine import WRITE_OPTION
 from shared.events.errors import ArchiveWriteError
 from shared.events.payloads import decode_payload
 from shared.events.records import Event, as_utc, loads
-from shared.events.schema import events, games, outbox, rounds
+from shared.events.schema import events, games, outbox
 from shared.events.store import EventStore
 
 ARCHIVE_PREFIX = "archive/events/"
@@ -151,8 +151,6 @@ def archive_games(
         with writer.begin() as conn:
             for start in range(0, len(positions), _IN_BATCH):
                 batch = positions[start : start + _IN_BATCH]
-                # game_id first: the rounds' primary key (position has no index)
-                conn.execute(rounds.delete().where(rounds.c.game_id.in_(moved), rounds.c.position.in_(batch)))
                 conn.execute(events.delete().where(events.c.position.in_(batch)))
         report.games += len(moved)
         report.events += len(rows)

@@ -15,7 +15,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from shared.events.direct import Executor
 from shared.events.payloads import AliasesChanged, GameFinished, GameStarted, RoundPlayed
 from shared.events.records import Event, dumps
-from shared.events.schema import PROJECTION_TABLES, games, ledger, players, rounds, sessions
+from shared.events.schema import PROJECTION_TABLES, games, ledger, players, sessions
 from shared.streams import EventType
 
 Apply = Callable[[Executor, Event], None]
@@ -87,7 +87,6 @@ def apply_game_started(conn: Executor, event: Event) -> None:
     conn.execute(_COUNT_GAME_STARTED, {"p_session_id": p.session_id})
 
 
-_INSERT_ROUND = rounds.insert()
 _UPDATE_GAME_AFTER_ROUND = (
     games.update()
     .where(games.c.game_id == sa.bindparam("p_game_id"))
@@ -149,8 +148,6 @@ def apply_round_played(conn: Executor, event: Event) -> None:
     p = event.payload
     assert isinstance(p, RoundPlayed)
     game_id = event.aggregate_id
-    # The rounds projection points at the event: the payload is stored once, in the log.
-    conn.execute(_INSERT_ROUND, {"game_id": game_id, "round_no": p.round_no, "position": event.position})
     conn.execute(
         _UPDATE_GAME_AFTER_ROUND,
         {

@@ -1,4 +1,4 @@
-"""Reads of the projections (games, rounds, sessions, players, policies) for the gameplay API."""
+"""Reads of the projections (games, sessions, players, policies) and of a game's rounds, for the API."""
 
 from __future__ import annotations
 
@@ -9,7 +9,8 @@ import sqlalchemy as sa
 
 from shared.events.payloads import RoundPlayed, decode_payload
 from shared.events.records import as_utc, loads
-from shared.events.schema import PROJECTION_TABLES, events, games, players, rounds, sessions
+from shared.events.schema import PROJECTION_TABLES, events, games, players, sessions
+from shared.streams import EventType
 
 
 def _dict(row: sa.Row[Any]) -> dict[str, Any]:
@@ -32,13 +33,11 @@ class ProjectionQueries:
         return None if row is None else _dict(row)
 
     def rounds(self, game_id: str) -> list[RoundPlayed]:
-        """The game's rounds in order, read from their events through the rounds projection."""
+        """The game's rounds in order: its RoundPlayed events, found by the (aggregate_id, seq) key."""
         query = (
             sa.select(events.c.type, events.c.schema_version, events.c.payload)
-            .select_from(rounds)
-            .join(events, events.c.position == rounds.c.position)
-            .where(rounds.c.game_id == game_id)
-            .order_by(rounds.c.round_no)
+            .where(events.c.aggregate_id == game_id, events.c.type == EventType.ROUND_PLAYED.value)
+            .order_by(events.c.seq)
         )
         with self.engine.connect() as conn:
             payloads = [

@@ -38,18 +38,8 @@ outbox = sa.Table(
 
 sa.Index("ix_games_finished_at", games.c.finished_at)  # /policies: the games finished in a window
 
-# A round points at its RoundPlayed event (the payload is stored once, in the log).
-rounds = sa.Table(
-    "rounds",
-    metadata,
-    sa.Column("game_id", sa.String(128), primary_key=True),
-    sa.Column("round_no", sa.Integer, primary_key=True),
-    sa.Column("position", sa.Integer, nullable=False),
-    sqlite_with_rowid=False,
-)
-
-
-PROJECTION_TABLES: tuple[sa.Table, ...] = (games, rounds, sessions, players, ledger)
+# A game's rounds need no projection: they are its RoundPlayed events, found by (aggregate_id, seq).
+PROJECTION_TABLES: tuple[sa.Table, ...] = (games, sessions, players, ledger)
 
 # Named reader checkpoints: a log reader's state and the position it read up to, in one row, so one
 # statement saves both (shared/events/checkpoints.py). Not a projection: a rebuild keeps them.

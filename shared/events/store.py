@@ -20,7 +20,7 @@ from shared.events.payloads import Payload, decode_payload
 from shared.events.projections import apply_events, clear_projections
 from shared.events.queries import ProjectionQueries
 from shared.events.records import Event, as_utc, dumps, loads, new_event
-from shared.events.schema import events, games, ledger, outbox, rounds
+from shared.events.schema import events, games, ledger, outbox
 from shared.streams import EventType
 
 REBUILD_BATCH = 2000
@@ -270,8 +270,6 @@ class EventStore:
                 count += 1
             if archived_games and not count:
                 raise ArchiveRequiredError(archived_games[0])
-            # An archived round's event left the log: so does its row of the rounds projection.
-            conn.execute(rounds.delete().where(rounds.c.position.not_in(sa.select(events.c.position))))
             position = 0
             while True:
                 query = sa.select(events).where(events.c.position > position).order_by(events.c.position)
@@ -279,9 +277,6 @@ class EventStore:
                 apply_events(conn, batch)
                 count += len(batch)
                 if len(batch) < REBUILD_BATCH:
-                    conn.execute(
-                        rounds.delete().where(rounds.c.position.not_in(sa.select(events.c.position)))
-                    )
                     return count
                 position = batch[-1].position or position
 
