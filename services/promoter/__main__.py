@@ -52,8 +52,8 @@ def _evidence(family: str | None, rebuild: bool) -> str:
     from services.promoter.apply import registry_aliases
     from services.promoter.jobs import open_edges, open_store
     from services.promoter.source import load_evidence, rebuild_evidence
-    from services.promoter.status import load_status
     from services.promoter.table import evidence_table
+    from shared.promotion import load_status
 
     settings = Settings()
     store = open_store(settings)

@@ -15,9 +15,9 @@ from services.promoter.decision import DEFAULT_RULE, Decision, Rule, decide, pla
 from services.promoter.evidence import Evidence
 from services.promoter.ledger import alias_map_json
 from services.promoter.source import load_changes, load_evidence
-from services.promoter.status import save_status
 from shared.events import EventStore, EventStoreError
 from shared.features import FAMILIES, Family
+from shared.promotion import save_status
 from shared.registry import RegistryError
 from shared.serving_cache import ServingCacheError
 

@@ -16,9 +16,9 @@ from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
 from services.promoter.ledger import Action
-from services.promoter.status import load_status
 from shared.events import EventStore
 from shared.features import ALIASES, FAMILIES
+from shared.promotion import load_status
 
 PROMOTER_ACTIONS = tuple(a for a in Action if a is not Action.REGISTER)
 

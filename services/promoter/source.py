@@ -1,4 +1,4 @@
-"""Reading and writing the event store: the checkpointed evidence and the ledger (status: status.py).
+"""Reading and writing the event store: the checkpointed evidence and the ledger (status: shared.promotion).
 
 The evidence is an incremental projection: its JSON state and the log position it covers are
 one reader checkpoint (`promoter.evidence`, shared/events/checkpoints.py); a cycle folds only

@@ -17,9 +17,9 @@ from services.gameplay.settings import Settings
 from services.promoter.cycle import FamilyOutcome
 from services.promoter.decision import Decision, decide
 from services.promoter.evidence import Evidence
-from services.promoter.status import save_status
 from shared.events import AliasesChanged, EventStore
 from shared.features import Alias, Family
+from shared.promotion import save_status
 from tests.gameplay.conftest import TOKEN
 from tests.gameplay.events_factory import aliases_changed, whole_game
 

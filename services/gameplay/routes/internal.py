@@ -1,5 +1,5 @@
 """Internal endpoints (token): the promotion history, and Grafana's JSON datasource under /internal/grafana
-(the ledger, and the promoter's paired evidence as its last cycle saved it: services/promoter/status.py).
+(the ledger, and the promoter's paired evidence as its last cycle saved it: shared/promotion.py).
 
 The ledger is written only by whoever moves aliases (the promoter and the trainer append the
 AliasesChanged event in the same step), so nothing here writes to it: a posted "report" could
@@ -18,9 +18,9 @@ from services.gameplay.errors import BadQueryError
 from services.gameplay.responses import JSON
 from services.gameplay.schemas import PromotionRow, problems
 from services.gameplay.views import evidence_summary
-from services.promoter.status import load_status
 from shared.events import EventStore, LedgerEntry
 from shared.features import FAMILIES, Family
+from shared.promotion import load_status
 
 router = APIRouter(prefix="/internal", tags=["internal"], dependencies=[Depends(require_internal_token)])
 ERRORS = problems(401, 403, 422, 503)

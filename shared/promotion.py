@@ -1,5 +1,8 @@
 """The status of the last promotion cycle per family, kept in the event store (no MLflow import).
 
+The promoter writes it; the metrics collector and gameplay's Grafana datasource read it, so it
+lives in `shared/` (services never import each other).
+
 Cycles that change nothing write no ledger entry; what they found (a test running, no
 challenger) is saved here as the reader checkpoint `promoter.status`, merged family by
 family, and read back by the metrics collector, the `evidence` command and gameplay's Grafana
