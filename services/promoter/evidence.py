@@ -26,7 +26,7 @@ from services.promoter.stats import Sums, Tally
 from shared.events import GameFinished, GameStarted, Payload, RoundPlayed, SealedMove, revealed
 from shared.features import MOVES, Family, Move, Winner, choose_move, round_value
 from shared.features.families import SERVING_ALIASES
-from shared.features.scoring import to_tenths
+from shared.features.scoring import ABANDONED_AFTER_S, to_tenths
 
 
 class EventLike(Protocol):
@@ -112,10 +112,6 @@ class OpenGame:
     seal: SealedMove | None = None  # the next round's, whose predictions that round replays
 
 
-# A game open this long (seconds) was abandoned: its partial sums are dropped, never counted.
-OPEN_GAME_TTL_S = 6 * 3600.0
-
-
 class Evidence:
     """Evidence of every version and pair seen in the log, the open games, and the position folded."""
 
@@ -146,7 +142,7 @@ class Evidence:
             self.pairs[key] = PairEvidence(family, low, high)
         return self.pairs[key]
 
-    def drop_abandoned(self, now: float, ttl_s: float = OPEN_GAME_TTL_S) -> int:
+    def drop_abandoned(self, now: float, ttl_s: float = ABANDONED_AFTER_S) -> int:
         """Forget games open for longer than `ttl_s`; returns how many."""
         stale = [g for g, game in self.open_games.items() if now - game.started_at > ttl_s]
         for game_id in stale:

@@ -13,6 +13,7 @@ out.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -36,6 +37,7 @@ from shared.events import (
 )
 from shared.features import MOVES
 from shared.features.drift import WINDOW_ROUNDS, CalibrationWindow, PlayerWindow
+from shared.features.scoring import ABANDONED_AFTER_S
 
 CHECKPOINT = "worker.drift"
 EVENT_TYPES = (
@@ -44,7 +46,7 @@ EVENT_TYPES = (
     EventType.GAME_FINISHED,
     EventType.MODEL_TRAINED,
 )
-OPEN_GAMES_CAP = 50_000  # games never finished are forgotten oldest first past this many
+OPEN_GAMES_CAP = 50_000  # and however young, games never finished are forgotten oldest first past this many
 Slot = tuple[str, str]  # (family, alias)
 
 
@@ -54,6 +56,7 @@ class OpenGame:
     alias: str  # the serving alias, fixed for the game
     last_move: int = -1  # the player's move in the previous round
     seal: SealedMove | None = None  # the next round's: its source and predictions
+    started_at: float = 0.0  # unix seconds: a game open ABANDONED_AFTER_S is forgotten
 
 
 @dataclass(slots=True)
@@ -76,11 +79,11 @@ class DriftState:
             payload = event.payload
             if isinstance(payload, GameStarted):
                 if not payload.is_test:
+                    started_at = event.occurred_at.timestamp()
                     self.games[event.aggregate_id] = OpenGame(
-                        payload.family, payload.alias, seal=payload.seal
+                        payload.family, payload.alias, seal=payload.seal, started_at=started_at
                     )
-                    if len(self.games) > OPEN_GAMES_CAP:
-                        del self.games[next(iter(self.games))]
+                    self._forget_abandoned(started_at)
             elif isinstance(payload, RoundPlayed):
                 game = self.games.get(event.aggregate_id)
                 if game is not None:
@@ -91,6 +94,14 @@ class DriftState:
                 brier, ece = payload.metrics.get("holdout_brier_score"), payload.metrics.get("holdout_ece")
                 if brier is not None and ece is not None:
                     self.holdout[(payload.family, str(payload.version))] = (brier, ece)
+
+    def _forget_abandoned(self, now: float) -> None:
+        """Drop the oldest open games (the dict keeps start order) that are abandoned or past the cap."""
+        while self.games:
+            oldest_id, oldest = next(iter(self.games.items()))
+            if now - oldest.started_at <= ABANDONED_AFTER_S and len(self.games) <= OPEN_GAMES_CAP:
+                return
+            del self.games[oldest_id]
 
     def _round(self, game: OpenGame, payload: RoundPlayed) -> None:
         move = MOVES.index(payload.user_move)
@@ -114,7 +125,13 @@ class DriftState:
             {
                 "window": self.window,
                 "games": {
-                    g: [o.family, o.alias, o.last_move, None if o.seal is None else o.seal.to_state()]
+                    g: [
+                        o.family,
+                        o.alias,
+                        o.last_move,
+                        None if o.seal is None else o.seal.to_state(),
+                        o.started_at,
+                    ]
                     for g, o in self.games.items()
                 },
                 "calibration": [[*slot, list(w.rows)] for slot, w in self.calibration.items()],
@@ -132,9 +149,12 @@ class DriftState:
             return state
         saved: dict[str, Any] = orjson.loads(data)
         state.window = int(saved["window"])
-        # A checkpoint older than sealed rounds kept no seal: that game's next round is left out.
+        # A checkpoint older than sealed rounds kept no seal: that game's next round is left out;
+        # one older than start times dates its open games from now (forgotten if still open in 6 h).
+        loaded_at = time.time()
         state.games = {
-            g: OpenGame(f, a, int(m), _seal(kept)) for g, (f, a, m, *kept) in saved["games"].items()
+            g: OpenGame(f, a, int(m), _seal(kept), float(kept[1]) if len(kept) > 1 else loaded_at)
+            for g, (f, a, m, *kept) in saved["games"].items()
         }
         for family, alias, rows in saved["calibration"]:
             window = state.calibration.setdefault((family, alias), CalibrationWindow(state.window))

@@ -12,6 +12,9 @@ TARGET_POINTS = 10.0
 TARGET_TENTHS = 100
 # A game that nobody won by then ends after this round: the higher score wins, equal scores draw.
 MAX_ROUNDS = 60
+# A game still open this long (seconds) after its start was abandoned: log readers that keep open
+# games (the promoter's evidence, drift) forget it, and its partial rounds are never counted.
+ABANDONED_AFTER_S = 6 * 3600.0
 
 
 class Winner(StrEnum):

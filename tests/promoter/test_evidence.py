@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import json
 
-from services.promoter.evidence import OPEN_GAME_TTL_S, Evidence, EvidenceFolder
+from services.promoter.evidence import Evidence, EvidenceFolder
+from shared.features.scoring import ABANDONED_AFTER_S
 from services.promoter.stats import Tally
 from shared.events import Event
 from shared.features import Family, Move
@@ -69,7 +70,7 @@ def test_the_state_survives_json_and_abandoned_games_are_dropped() -> None:
     state = folder.evidence.to_json()
     again = Evidence.from_json(json.loads(json.dumps(state)))
     assert again.to_json() == state
-    assert again.drop_abandoned(now=1000.0 + OPEN_GAME_TTL_S + 1) == 1 and again.open_games == {}
+    assert again.drop_abandoned(now=1000.0 + ABANDONED_AFTER_S + 1) == 1 and again.open_games == {}
 
 
 def test_shadow_rounds_are_replayed_through_the_policy() -> None:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import orjson
@@ -24,6 +26,7 @@ from shared.events import (
 )
 from shared.features import MOVES, Alias, Move, Winner
 from shared.features.drift import brier_score
+from shared.features.scoring import ABANDONED_AFTER_S
 
 FAMILY = "rps_bot_mnlogit"
 POINTS = {Move.ROCK: 1.0, Move.PAPER: 1.5, Move.SCISSORS: 2.0}
@@ -159,3 +162,21 @@ def test_a_pending_seal_survives_a_restart_and_an_older_checkpoint_still_loads(s
     state = DriftState.from_bytes(orjson.dumps(saved), collector.state.position)
     state.fold(game("g2", [Move.ROCK] * 8)[6:])
     assert len(state.calibration[(FAMILY, "Production")].rows) == 4 + 3  # rounds 4, 5, 8 of g2
+
+
+def test_games_open_past_the_abandon_time_are_forgotten_and_their_rounds_not_counted() -> None:
+    start = datetime(2026, 11, 1, tzinfo=UTC)
+    abandoned = [
+        dataclasses.replace(e, occurred_at=start) for e in game("gone", [Move.ROCK] * 8)[:5]
+    ]  # rounds 1-4, then nothing: round 5's seal stays pending
+    state = DriftState()
+    state.fold(abandoned)
+    assert set(state.games) == {"gone"}
+    later = start + timedelta(seconds=ABANDONED_AFTER_S + 1)
+    state.fold([dataclasses.replace(e, occurred_at=later) for e in game("next", [Move.ROCK] * 8)[:1]])
+    assert set(state.games) == {"next"}
+    restored = DriftState.from_bytes(state.to_bytes(), state.position)
+    assert restored.games["next"].started_at == later.timestamp()
+    rounds = len(state.calibration[(FAMILY, "Production")].rows)
+    state.fold(game("gone", [Move.ROCK] * 8)[5:])  # the abandoned game's late rounds
+    assert len(state.calibration[(FAMILY, "Production")].rows) == rounds
