@@ -45,6 +45,7 @@ def _child(workdir: Path) -> None:
         client=open_client(f"sqlite:///{workdir / 'mlflow.db'}"),
         cache=LocalDirectoryCache(workdir / "serving-cache"),
         reload=lambda: ReloadResult(False, "skipped (benchmark)"),
+        rows_dir=workdir / "training-cache",
         artifacts_dir=workdir / "mlartifacts",
     )
     started = time.perf_counter()

@@ -22,11 +22,12 @@ from typing import Any
 from mlflow import MlflowClient
 
 from services.trainer import defaults
-from services.trainer.dataset import TrainingData, load_training_data
+from services.trainer.dataset import TrainingData
 from services.trainer.evaluation import replay_policy
 from services.trainer.events import placement
 from services.trainer.gate import GateVerdict, Incumbent, offline_gate
 from services.trainer.pipeline import FITS_PER_FAMILY, FamilyResult, Progress, train_family
+from services.trainer.rowcache import RowsCache
 from services.trainer.splits import BoolArray
 from services.trainer.tracking import ensure_experiment, log_training_run
 from shared.events import EventStore, ModelTrained
@@ -64,6 +65,7 @@ class Edges:
     client: MlflowClient
     cache: ServingCache
     reload: Callable[[], ReloadResult]  # asks inference to reload; never raises
+    rows_dir: Path  # the training-rows cache's files (rowcache.py)
     experiment: str = defaults.EXPERIMENT
     artifacts_dir: Path | None = None  # local MLflow store: where run artifacts go
 
@@ -307,7 +309,7 @@ def run_training(
     stage = hook or (lambda _stage, _family: None)
     tick = progress or (lambda _step: None)
     now = options.now or datetime.now(UTC)
-    data = load_training_data(edges.store, options.window_days, now)
+    data = RowsCache(edges.store, edges.rows_dir).training_data(options.window_days, now)
     report = TrainingReport(rows=data.rows, games=data.games)
     log.info("training data: %d rows of %d games since %s", data.rows, data.games, data.window_start)
 

@@ -18,3 +18,7 @@ SPLIT_SEED = 20261126
 GATE_MARGIN = 0.0  # points per round a candidate may be worse than Production or B beyond noise (gate.py)
 GATE_MIN_ROWS = 30  # unseen holdout rows a comparison with Production and B needs; fewer: refused
 CALIBRATION_BINS = 10
+
+# The training-rows cache (rowcache.py).
+SEGMENT_ROWS = 100_000  # rows a merge of segment files stops at: one segment in memory is ~40 MB
+BUILD_STEP_EVENTS = 100_000  # log positions a (re)build folds and saves at a time

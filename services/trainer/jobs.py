@@ -33,6 +33,7 @@ def open_edges(settings: Settings, store: EventStore) -> Edges:
             bucket=settings.s3_bucket,
         ),
         reload=lambda: reload_inference(settings.inference_url, token),
+        rows_dir=settings.training_cache_dir,
         experiment=settings.mlflow_experiment,
         artifacts_dir=Path(settings.mlflow_artifacts_dir) if local else None,
     )

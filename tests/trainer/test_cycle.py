@@ -79,7 +79,14 @@ def world(
     store = EventStore.from_url(sqlite_url)
     cache = S3Cache(bucket=bucket, endpoint_url=endpoint)
     reload = FakeReload()
-    edges = Edges(store=store, client=mlflow_client, cache=cache, reload=reload, artifacts_dir=artifact_root)
+    edges = Edges(
+        store=store,
+        client=mlflow_client,
+        cache=cache,
+        reload=reload,
+        rows_dir=artifact_root.parent / "training-cache",
+        artifacts_dir=artifact_root,
+    )
     yield World(store, mlflow_client, cache, reload, edges)
     store.close()
 
