@@ -68,6 +68,7 @@ def local_environment(data: Path) -> dict[str, str]:
         "MLFLOW_TRACKING_URI": f"sqlite:///{data / 'mlflow.db'}",
         "MLFLOW_ARTIFACTS_DIR": str(data / "mlartifacts"),
         "SERVING_CACHE_DIR": str(data / "serving-cache"),
+        "TRAINING_CACHE_DIR": str(data / "training-cache"),
         "INFERENCE_URL": f"http://127.0.0.1:{inference_port}",
         "GAMEPLAY_URL": f"http://127.0.0.1:{gameplay_port}",
         "INTERNAL_TOKEN": token_file.read_text().strip(),

@@ -26,6 +26,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import orjson
@@ -94,10 +95,9 @@ class OpenGame:
         return [self.game_id, self.key, self.started_us, self.user_moves, self.bot_moves, self.points_tenths]
 
     @classmethod
-    def from_json(cls, value: list[object]) -> OpenGame:
+    def from_json(cls, value: list[Any]) -> OpenGame:
         game_id, key, started_us, users, bots, points = value
-        assert isinstance(users, list) and isinstance(bots, list) and isinstance(points, list)
-        return cls(str(game_id), int(str(key)), int(str(started_us)), users, bots, points, done=len(users))
+        return cls(game_id, key, started_us, users, bots, points, done=len(users))
 
 
 @dataclass(slots=True)
@@ -122,17 +122,18 @@ class CacheState:
     @classmethod
     def from_bytes(cls, state: bytes) -> CacheState | None:
         """The saved state, or None when there is none or it is of another format or contract."""
-        if not state:
+        try:
+            value = orjson.loads(state) if state else {}
+            if value.get("format") != FORMAT or value.get("contract") != FEATURE_CONTRACT_HASH:
+                return None
+            games = [OpenGame.from_json(g) for g in value["open"]]
+            return cls(
+                complete_since_us=int(value["complete_since_us"]),
+                segments=[Segment.from_json(s) for s in value["segments"]],
+                open_games={g.game_id: g for g in games},
+            )
+        except (orjson.JSONDecodeError, AttributeError, KeyError, TypeError, ValueError):
             return None
-        value = orjson.loads(state)
-        if value.get("format") != FORMAT or value.get("contract") != FEATURE_CONTRACT_HASH:
-            return None
-        games = [OpenGame.from_json(g) for g in value["open"]]
-        return cls(
-            complete_since_us=int(value["complete_since_us"]),
-            segments=[Segment.from_json(s) for s in value["segments"]],
-            open_games={g.game_id: g for g in games},
-        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -165,7 +166,7 @@ def fold(state: CacheState, events: Iterable[Event], since_us: int) -> tuple[lis
             game.closed = True
         elif isinstance(payload, RoundPlayed):
             if payload.round_no != len(game.user_moves) + 1:
-                game.closed = True  # a gap or a duplicate: keep the rounds before it
+                game.closed = True  # a gap or a round out of order: keep the rounds before it
                 continue
             game.user_moves.append(MOVES.index(payload.user_move))
             game.bot_moves.append(MOVES.index(payload.bot_move))

@@ -16,6 +16,7 @@ import zipfile
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -48,9 +49,9 @@ class Segment:
         return [self.name, self.after, self.until, self.rows, self.newest_start_us]
 
     @classmethod
-    def from_json(cls, value: list[object]) -> Segment:
+    def from_json(cls, value: list[Any]) -> Segment:
         name, after, until, rows, newest = value
-        return cls(str(name), int(str(after)), int(str(until)), int(str(rows)), int(str(newest)))
+        return cls(name, after, until, rows, newest)
 
 
 @dataclass(frozen=True, slots=True)

@@ -53,6 +53,7 @@ class LocalStack:
             "MLFLOW_TRACKING_URI": f"sqlite:///{data / 'mlflow.db'}",
             "MLFLOW_ARTIFACTS_DIR": str(data / "mlartifacts"),
             "SERVING_CACHE_DIR": str(data / "serving-cache"),
+            "TRAINING_CACHE_DIR": str(data / "training-cache"),
             "INFERENCE_URL": self.inference_url,
             "GAMEPLAY_URL": self.gameplay_url,
             "INTERNAL_TOKEN": self.token,

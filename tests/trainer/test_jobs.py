@@ -34,6 +34,7 @@ def _env(tmp_path: Path, redis_url: str, sqlite_url: str) -> dict[str, str]:
         "MLFLOW_TRACKING_URI": f"sqlite:///{tmp_path / 'mlflow.db'}",
         "MLFLOW_ARTIFACTS_DIR": str(tmp_path / "mlartifacts"),
         "SERVING_CACHE_DIR": str(tmp_path / "serving-cache"),
+        "TRAINING_CACHE_DIR": str(tmp_path / "training-cache"),
         "INFERENCE_URL": f"http://127.0.0.1:{free_port()}",  # nobody listens: reload must be tolerated
         "INTERNAL_TOKEN": "test-token",
         "TRAIN_MIN_ROWS": "200",
