@@ -12,7 +12,7 @@ import pytest
 
 from services.trainer import defaults
 from services.trainer.dataset import TrainingData
-from services.trainer.rowcache import CHECKPOINT, CLOCK_SKEW_MARGIN, CacheState, RowsCache
+from services.trainer.rowcache import CHECKPOINT, CLOCK_SKEW_MARGIN, CacheState, RowsCache, to_us
 from services.trainer.segments import Rows, write_segment
 from services.trainer.synthetic import SyntheticGame, append_games, game_events, generate_games
 from shared.events import (
@@ -160,11 +160,13 @@ def test_the_cache_over_several_cycles_equals_a_read_of_the_whole_window(
     spanning = list(generate_games(3, seed=3, start=NOW - timedelta(hours=20)))
     test_games = list(generate_games(2, seed=4, start=NOW - timedelta(hours=19)))
     gap, disordered = generate_games(2, seed=5, start=NOW - timedelta(hours=18))
+    (abandoned,) = generate_games(1, seed=9, start=NOW - timedelta(hours=30))
     later: list[SyntheticGame] = []
     append_games(store, old)
     append_games(store, first)
     append_games(store, test_games, is_test=True)
     append(store, events_with_a_gap(gap) + events_out_of_order(disordered))
+    append(store, game_events(abandoned)[:6])  # never finished: open until it leaves the window
     # Games played across cycles: their first rounds now, the rest in the next cycles.
     halves = [game_events(g) for g in spanning]
     append(store, [e for events in halves for e in events[:3]])  # GameStarted + rounds 1-2: no rows yet
@@ -174,11 +176,13 @@ def test_the_cache_over_several_cycles_equals_a_read_of_the_whole_window(
         assert_same(data, read_whole_window(store, WINDOW_DAYS, now))
         since = now - timedelta(days=WINDOW_DAYS)
         state = CacheState.from_bytes(store.checkpoints.load(CHECKPOINT).state)
-        assert state is not None and all(s.newest_start_us >= since.timestamp() * 1e6 for s in state.segments)
+        assert state is not None and all(s.newest_start_us >= to_us(since) for s in state.segments)
+        assert (abandoned.game_id in state.open_games) == (abandoned.started_at >= since)
         assert {p.name for p in cache.directory.iterdir()} == {s.name for s in state.segments}
         if cycle == 0:
-            # The gap game keeps its rounds 1-4 (a row), the disordered one its rounds 1-3 (no row).
-            assert data.games == 8 + 1 and disordered.game_id in data.game_ids
+            # The gap game keeps its rounds 1-4 (a row), the disordered one its rounds 1-3 (no row);
+            # the abandoned one has its rounds 1-5.
+            assert data.games == 8 + 1 + 1 and disordered.game_id in data.game_ids
             append(store, [e for events in halves for e in events[3:8]])
         elif cycle == 1:
             append(store, [e for events in halves for e in events[8:]])
