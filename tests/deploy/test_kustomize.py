@@ -92,6 +92,23 @@ def test_our_image_always_has_a_writable_tmp(overlay: str) -> None:
 
 
 @pytest.mark.parametrize("overlay", OVERLAYS)
+def test_the_trainers_rows_cache_is_on_a_mounted_volume(overlay: str) -> None:
+    """The root filesystem is read-only: the worker's TRAINING_CACHE_DIR must be under one of its mounts."""
+    (worker,) = [
+        c
+        for o, s in _workloads(objects(overlay))
+        for c in all_containers(s)
+        if o["metadata"]["name"] == "worker" and c["name"] == "worker"
+    ]
+    env = {e["name"]: e.get("value") for e in worker.get("env", [])}
+    mounts = [m["mountPath"] for m in worker.get("volumeMounts", [])]
+    assert any(env["TRAINING_CACHE_DIR"].startswith(f"{m}/") for m in mounts), (
+        env["TRAINING_CACHE_DIR"],
+        mounts,
+    )
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
 def test_http_services_have_health_and_readiness_probes(overlay: str) -> None:
     deployments = _by_kind(objects(overlay), "Deployment")
     for name in ("gameplay", "inference"):
