@@ -99,13 +99,9 @@ if job in ("build", "cycle", "read"):
         again = time.perf_counter()
         extra = cache.read(cycle, since, now).rows
         second = time.perf_counter() - again
-elif job == "promote":
-    load_evidence(store)
-    first = time.perf_counter() - started
-    again = time.perf_counter()
-    load_evidence(store)  # the next cycle, after the first fold
-    second = time.perf_counter() - again
-    extra = 0
+elif job == "promote":  # one cycle's fold: the whole log the first time, then what is new
+    extra = load_evidence(store).last_position
+    first = second = time.perf_counter() - started
 print(first, second, extra, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
 """
 
@@ -254,13 +250,16 @@ def run() -> str:
             fill_s = time.perf_counter() - started
             per_round = _bytes_per_round(path)
             trainer, cycle[size] = _trainer(url, Path(tmp) / "training-cache", size)
-            p_first, p_second, _, p_rss = (float(x) for x in _python(JOB, "promote", url).split())
+            p_first, _, _, p_rss = (float(x) for x in _python(JOB, "promote", url).split())
+            _, p_games = (int(x) for x in _python(FILL, str(NEW_EVENTS), url, "9", "0").split())
+            p_second, _, _, p_rss_next = (float(x) for x in _python(JOB, "promote", url).split())
             promote[size] = p_second
             rows.append(
                 f"| {written:,} | {fill_s:.0f} s "
                 f"| {per_round:.0f} B ({_check(per_round <= BYTES_PER_ROUND, 'bytes')}) "
                 + trainer
-                + f"| {p_first:.1f} s, then {p_second:.1f} s, {p_rss:.0f} MB "
+                + f"| {p_first:.1f} s, {p_rss:.0f} MB; then {p_second:.2f} s after {p_games} new games, "
+                f"{p_rss_next:.0f} MB "
                 f"({_check(p_second <= PROMOTE_AFTER_FOLD_S, f'promote at {size}')}) |"
             )
             if size == sizes[0]:
@@ -279,7 +278,7 @@ def run() -> str:
         small, large = promote[sizes[0]], promote[sizes[-1]]
         extra += (
             f"Promote cycle after the first fold at {sizes[-1]:,} vs {sizes[0]:,} events: {large:.1f} s vs "
-            f"{small:.1f} s ({_check(large <= max(small * 1.5, 0.2), 'promote growth')}).\n"
+            f"{small:.1f} s ({_check(large <= max(small * 1.5, 0.5), 'promote growth')}).\n"
         )
         small, large = cycle[sizes[0]], cycle[sizes[-1]]
         grown = _check(large <= max(small * 1.5, 0.5), "trainer cycle growth")
@@ -295,8 +294,10 @@ def run() -> str:
         "own process (peak RSS). Trainer = its training-rows cache (`services/trainer/rowcache.py`): "
         f"built over the window from nothing, then one cycle after {NEW_EVENTS:,} events of new games "
         "(it reads and featurizes only those), then the window read from the segment files (after an "
-        "update that finds nothing new). Promote = the promoter's evidence fold (`load_evidence`), twice.\n\n"
+        "update that finds nothing new). Promote = the promoter's evidence fold (`load_evidence`, "
+        "its checkpoint `promoter.evidence`): the first over the whole log, then the next cycle "
+        f"after {NEW_EVENTS:,} more events of new games.\n\n"
         "| events | fill | bytes per round (≤ 600) | trainer: cache build | trainer: cycle on new games "
-        "| trainer: window read (≤ 5 s per 1M rows) | promote: first fold, next cycle (≤ 2 s) |\n"
+        "| trainer: window read (≤ 5 s per 1M rows) | promote: first fold; next cycle (≤ 2 s) |\n"
         "|---|---|---|---|---|---|---|\n" + "\n".join(rows) + "\n" + extra + f"\nTargets missed: {missed}.\n"
     )
