@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
@@ -142,22 +143,27 @@ def test_every_payload_reads_back_equal_from_its_json(payload: Payload) -> None:
     assert decode_payload(payload.TYPE.value, payload.VERSION, loads(stored)) == payload
 
 
+def store_round_as_written(store: EventStore, version: int, payload: dict[str, Any], at: datetime) -> None:
+    """Round 1 of game "g1" as the code of `schema_version` `version` wrote it (no upcasting)."""
+    with store.engine.begin() as conn:
+        conn.execute(
+            events_table.insert().values(
+                event_id=f"e-v{version}",
+                aggregate_id="g1",
+                seq=2,
+                type="RoundPlayed",
+                schema_version=version,
+                occurred_at=at,
+                payload=dumps(payload),
+            )
+        )
+
+
 def test_a_stored_v1_round_is_upcast_when_read(sqlite_url: str) -> None:
     store = EventStore.from_url(sqlite_url)
     try:
         store.append([game_started("g1")])
-        with store.engine.begin() as conn:  # written by the code of schema_version 1
-            conn.execute(
-                events_table.insert().values(
-                    event_id="e-v1",
-                    aggregate_id="g1",
-                    seq=2,
-                    type="RoundPlayed",
-                    schema_version=1,
-                    occurred_at=datetime(2026, 11, 20, tzinfo=UTC),
-                    payload=dumps(V1_ROUND),
-                )
-            )
+        store_round_as_written(store, 1, V1_ROUND, datetime(2026, 11, 20, tzinfo=UTC))
         _, event = store.read_aggregate("g1")
     finally:
         store.close()
@@ -224,18 +230,7 @@ def test_a_stored_v3_round_holds_its_own_record_and_the_next_v4_round_reads_its_
     store = EventStore.from_url(sqlite_url)
     try:
         store.append([game_started("g1")])
-        with store.engine.begin() as conn:  # written by the code of schema_version 3
-            conn.execute(
-                events_table.insert().values(
-                    event_id="e-v3",
-                    aggregate_id="g1",
-                    seq=2,
-                    type="RoundPlayed",
-                    schema_version=3,
-                    occurred_at=datetime(2026, 11, 27, tzinfo=UTC),
-                    payload=dumps(V3_ROUND),
-                )
-            )
+        store_round_as_written(store, 3, V3_ROUND, datetime(2026, 11, 27, tzinfo=UTC))
         _, first = store.read_aggregate("g1")
         assert isinstance(first.payload, RoundPlayed) and first.payload.next_seal is not None
         second = RoundPlayed(2, Move.ROCK, Move.SCISSORS, 0.0, 1.3, dict(first.payload.points), 2.0)
