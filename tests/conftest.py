@@ -109,7 +109,10 @@ class ServiceContainer:
 
         self.container = DockerContainer(image, **run)
         # On 127.0.0.1 only, like the local processes (with_bind_ports would publish on every interface).
-        published = {f"{inside}/tcp": ("127.0.0.1", outside) for inside, outside in ports.items()}
+        # docker-py takes (host ip, port) where testcontainers' annotation says a port alone.
+        published: dict[str, Any] = {
+            f"{inside}/tcp": ("127.0.0.1", outside) for inside, outside in ports.items()
+        }
         self.container.ports.update(published)
         for key, value in (env or {}).items():
             self.container.with_env(key, value)
