@@ -2,21 +2,25 @@
 
 Training runs in an RQ work horse that exits after each job, so gauges set there would never
 be scraped; every number below is in the events instead. `TrainingCollector` folds the new
-`ModelTrained` events at each scrape (it remembers the log position it read up to), and
-`python -m services.worker serve-metrics` serves it next to the promoter's collector. Listed in
-docs/metrics.md, "Trainer". Imports neither MLflow nor torch: it runs in a small sidecar.
+`ModelTrained` events at each scrape and saves its summary with the position it read up to (the
+reader checkpoint `trainer.metrics`), so neither a scrape nor a restarted sidecar reads the log
+again; `python -m services.worker serve-metrics` serves it next to the promoter's collector.
+Listed in docs/metrics.md, "Trainer". Imports neither MLflow nor torch: it runs in a small sidecar.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Iterator
+from dataclasses import asdict, dataclass, field
 
+import orjson
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
-from shared.events import Event, EventStore, EventType, ModelTrained
+from shared.events import CheckpointConflictError, Event, EventStore, EventType, ModelTrained
 from shared.features import FAMILIES
+
+CHECKPOINT = "trainer.metrics"
 
 
 @dataclass(slots=True)
@@ -53,19 +57,53 @@ class TrainingSummary:
                 holdout_accuracy=payload.metrics.get("holdout_accuracy"),
             )
 
+    def to_bytes(self) -> bytes:
+        return orjson.dumps(
+            {
+                "trained": [[family, gate, n] for (family, gate), n in self.trained.items()],
+                "last": {family: asdict(last) for family, last in self.last.items()},
+            }
+        )
+
+    @classmethod
+    def from_bytes(cls, data: bytes, position: int) -> TrainingSummary:
+        """The summary saved by `to_bytes` (an empty one for b"")."""
+        summary = cls(position=position)
+        if data:
+            saved = orjson.loads(data)
+            summary.trained = {(family, gate): int(n) for family, gate, n in saved["trained"]}
+            summary.last = {family: LastTraining(**last) for family, last in saved["last"].items()}
+        return summary
+
 
 class TrainingCollector(Collector):
-    """Yields the rps_trainer_* metrics; `read_after(position)` returns the events after it."""
+    """Yields the rps_trainer_* metrics, folding the ModelTrained events after its checkpoint."""
 
-    def __init__(self, read_after: Callable[[int], Iterable[Event]]) -> None:
-        self.read_after = read_after
-        self.summary = TrainingSummary()
+    def __init__(self, store: EventStore) -> None:
+        self.store = store
+        saved = store.checkpoints.load(CHECKPOINT)
+        self.summary = TrainingSummary.from_bytes(saved.state, saved.position)
 
     def describe(self) -> list[Metric]:
         return []  # samples come from the store at scrape time: nothing to check at registration
 
+    def _update(self) -> None:
+        before = self.summary.position
+        head = self.store.checkpoints.stable_head(before)
+        if head <= before:
+            return
+        self.summary.fold(
+            self.store.iter_events((EventType.MODEL_TRAINED,), after_position=before, until_position=head)
+        )
+        self.summary.position = head
+        try:
+            self.store.checkpoints.save(CHECKPOINT, head, self.summary.to_bytes(), expected_position=before)
+        except CheckpointConflictError:  # another server folded first: take its summary
+            saved = self.store.checkpoints.load(CHECKPOINT)
+            self.summary = TrainingSummary.from_bytes(saved.state, saved.position)
+
     def collect(self) -> Iterator[Metric]:
-        self.summary.fold(self.read_after(self.summary.position))
+        self._update()
         trained = CounterMetricFamily(
             "rps_trainer_models_trained",
             "Models trained and registered, by family and offline-gate result (skipped runs not counted)",
@@ -107,15 +145,6 @@ class TrainingCollector(Collector):
             if last.holdout_accuracy is not None:
                 accuracy.add_metric([name], last.holdout_accuracy)
         yield from (trained, last_at, duration, version, accuracy)
-
-
-def trained_reader(store: EventStore) -> Callable[[int], Iterator[Event]]:
-    """Reads the ModelTrained events after a log position, for `TrainingCollector`."""
-
-    def read(after_position: int) -> Iterator[Event]:
-        return store.iter_events(types=(EventType.MODEL_TRAINED,), after_position=after_position)
-
-    return read
 
 
 METRIC_NAMES: tuple[str, ...] = (

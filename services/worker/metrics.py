@@ -17,7 +17,7 @@ import threading
 from prometheus_client import CollectorRegistry, start_http_server
 
 from services.promoter.metrics import PromotionCollector, status_reader
-from services.trainer.metrics import TrainingCollector, trained_reader
+from services.trainer.metrics import TrainingCollector
 from services.worker.drift import DriftCollector
 from shared.events import EventStore
 from shared.settings import EventStoreSettings
@@ -29,7 +29,7 @@ def job_metrics_registry(store: EventStore) -> CollectorRegistry:
     """A registry with the promoter's, the trainer's and the drift collectors reading `store`."""
     registry = CollectorRegistry()
     registry.register(PromotionCollector(status_reader(store)))
-    registry.register(TrainingCollector(trained_reader(store)))
+    registry.register(TrainingCollector(store))
     registry.register(DriftCollector(store))
     return registry
 

@@ -11,11 +11,12 @@ import pytest
 from prometheus_client import CollectorRegistry, generate_latest
 from prometheus_client.parser import text_string_to_metric_families
 
-from services.trainer.metrics import METRIC_NAMES
+from services.trainer.metrics import CHECKPOINT, METRIC_NAMES, TrainingCollector
 from services.worker.metrics import job_metrics_registry
 from shared.events import EventStore, ModelTrained
 from shared.features import Family
 from tests.deploy.tools import REPO
+from tests.gameplay.events_factory import whole_game
 
 
 def _trained(family: Family, version: int, passed: bool, duration_s: float | None) -> ModelTrained:
@@ -69,11 +70,32 @@ def test_trained_events_become_metrics_and_new_ones_are_folded_in(sqlite_url: st
         assert second[("rps_trainer_last_duration_seconds", (("family", lgbm),))] == 3.0
         last_at = second[("rps_trainer_last_trained_timestamp_seconds", (("family", xgb),))]
         assert last_at == store.read_aggregate(xgb)[-1].occurred_at.timestamp()  # the newest event's
-        # A fresh registry (a restarted sidecar) reads the whole log to the same numbers.
+        # A fresh registry (a restarted sidecar) starts from the checkpoint at the same numbers.
         assert _samples(job_metrics_registry(store)) == second
         exposed = {name for name, _ in second}
         assert set(METRIC_NAMES) <= exposed
         assert "rps_promoter_decision" not in exposed  # no ledger entry yet: the promoter's stay empty
+    finally:
+        store.close()
+
+
+def test_the_summary_is_saved_with_its_position_and_a_restart_reads_only_what_is_new(sqlite_url: str) -> None:
+    store = EventStore.from_url(sqlite_url)
+    try:
+        xgb = Family.XGBOOST.value
+        store.append_next(xgb, _trained(Family.XGBOOST, 1, True, 4.0))
+        store.append(whole_game("g1", rounds=4))  # game events come after: the checkpoint passes them
+        first = _samples(job_metrics_registry(store))
+        assert store.checkpoints.load(CHECKPOINT).position == store.head_position()
+
+        store.append_next(xgb, _trained(Family.XGBOOST, 2, False, 6.0))
+        restarted = TrainingCollector(store)
+        assert restarted.summary.position == store.head_position() - 1  # resumed, not from 0
+        assert restarted.summary.trained == {(xgb, "passed"): 1}
+        second = _samples(job_metrics_registry(store))
+        assert second[("rps_trainer_models_trained_total", (("family", xgb), ("gate", "failed")))] == 1
+        assert second[("rps_trainer_last_duration_seconds", (("family", xgb),))] == 6.0
+        assert first[("rps_trainer_last_duration_seconds", (("family", xgb),))] == 4.0
     finally:
         store.close()
 
