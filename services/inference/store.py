@@ -13,6 +13,7 @@ from enum import StrEnum
 from services.inference.loader import ModelLoader
 from services.inference.metrics import InferenceMetrics
 from services.inference.slots import ModelSet, SlotStatus
+from shared.features import Alias
 
 log = logging.getLogger(__name__)
 
@@ -110,16 +111,19 @@ class ModelStore:
         for slot in new:
             before = previous.slot(slot.family, slot.alias)
             if (before.version, before.source, before.status) != (slot.version, slot.source, slot.status):
-                level = logging.INFO if slot.status is SlotStatus.LOADED else logging.WARNING
                 if slot.status is SlotStatus.KEPT:
                     continue  # the loader logged why, with the sources' errors
+                # An empty challenger slot (no B, no shadow yet) is the normal state, not a warning.
+                normal = slot.status is SlotStatus.LOADED or (
+                    slot.status is SlotStatus.ABSENT and slot.alias is not Alias.PRODUCTION
+                )
                 log.log(
-                    level,
-                    "%s@%s: %s v%s (%s)%s [%s]",
+                    logging.INFO if normal else logging.WARNING,
+                    "%s@%s: %s%s (%s)%s [%s]",
                     slot.family.value,
                     slot.alias.value,
                     slot.status.value,
-                    slot.version,
+                    "" if slot.version is None else f" v{slot.version}",
                     slot.source.value,
                     f": {slot.error}" if slot.error else "",
                     trigger.value,

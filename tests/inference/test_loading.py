@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import os
 import subprocess
 import sys
@@ -13,6 +14,8 @@ import httpx
 import pytest
 
 from services.inference.main import create_app
+from services.inference.slots import ModelSet, ModelSlot, SlotStatus
+from services.inference.store import ModelStore, ReloadTrigger
 from shared.features import ALIASES, FAMILIES, FEATURE_CONTRACT_HASH, Alias, Family
 from shared.serving_cache import LocalDirectoryCache, S3Cache
 from tests.conftest import free_port
@@ -239,3 +242,16 @@ def test_the_cli_serves_until_ready(cache_dir: Path) -> None:
         process.terminate()
         process.wait(timeout=20)
     assert ready["loaded"] == 16
+
+
+def test_an_empty_challenger_slot_is_logged_as_info_and_a_missing_production_as_a_warning(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    before = ModelSet.pending("t0")
+    slots = {(s.family, s.alias): ModelSlot(s.family, s.alias, SlotStatus.ABSENT) for s in before}
+    caplog.set_level(logging.INFO, logger="services.inference.store")
+    ModelStore._log_changes(before, ModelSet(slots, generation=1, created_at="t1"), ReloadTrigger.STARTUP)
+    levels = {r.getMessage().split(":")[0]: r.levelno for r in caplog.records}
+    assert levels["rps_bot_xgboost@Production"] == logging.WARNING  # games fall back: ops must look
+    assert levels["rps_bot_xgboost@shadow1"] == logging.INFO  # no challenger yet: the normal state
+    assert "rps_bot_xgboost@B: absent (fallback) [startup]" in caplog.text  # no "vNone"
