@@ -1,9 +1,9 @@
 """`make run`: the whole system on one machine, under one supervisor (honcho), learning by itself.
 
 Sets up `data/`, starts Redis (only if none answers on REDIS_URL), gameplay, inference, the
-RQ worker and the scheduler from the Procfile, then, on a fresh store, bootstraps models:
-it plays simulated games against the degraded bot, trains now and promotes, so the bots
-are model-driven within minutes. A second run finds the models and skips the bootstrap.
+relay, the RQ workers, the job metrics and the scheduler from the Procfile, then, on a fresh
+store, bootstraps models: it plays simulated games against the degraded bot, trains now and
+promotes, so the bots are model-driven within minutes. A second run finds the models and skips the bootstrap.
 Ctrl-C stops every process (honcho sends SIGTERM, then SIGKILL after 5 s).
 """
 
