@@ -15,8 +15,8 @@ from shared.events import EventStore
 from shared.features import Alias
 from shared.registry import Step
 from shared.serving_cache import ServingCache
+from tests.mlflow_edges import FAMILY, ReloadCalls
 from tests.promoter.builders import paired_game
-from tests.promoter.conftest import FAMILY, ReloadCalls
 
 
 class SimulatedCrashError(Exception):

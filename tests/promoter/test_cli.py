@@ -18,8 +18,8 @@ from shared.features import Alias
 from shared.jobs import PROMOTION_QUEUE
 from shared.registry import set_aliases
 from tests.conftest import free_port
+from tests.mlflow_edges import FAMILY
 from tests.promoter.builders import paired_game
-from tests.promoter.conftest import FAMILY
 
 
 @pytest.fixture

@@ -5,10 +5,10 @@ from __future__ import annotations
 import json
 
 from services.promoter.evidence import Evidence, EvidenceFolder
-from shared.features.scoring import ABANDONED_AFTER_S
 from services.promoter.stats import Tally
 from shared.events import Event
 from shared.features import Family, Move
+from shared.features.scoring import ABANDONED_AFTER_S
 from tests.promoter.builders import GameLog, finished_game, paired_game, positioned, prediction
 
 FAM = Family.XGBOOST

@@ -13,7 +13,7 @@ from shared.registry import AliasMove, RegistryEdges, apply_move
 from shared.registry.cards import card_markdown, log_card, new_card, read_card, refresh_cards
 from shared.serving_cache import ServingCache
 from shared.serving_cache.layout import CARD_JSON, CARD_MARKDOWN
-from tests.registry.conftest import FAMILY
+from tests.mlflow_edges import FAMILY
 
 GATE = {
     "passed": True,

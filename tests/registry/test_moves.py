@@ -22,7 +22,7 @@ from shared.registry import (
     set_aliases,
 )
 from shared.serving_cache import ServingCache
-from tests.registry.conftest import FAMILY, Reloads
+from tests.mlflow_edges import FAMILY, ReloadCalls
 
 
 class SimulatedCrashError(Exception):
@@ -54,11 +54,15 @@ def converged(store: EventStore, edges: RegistryEdges) -> AliasMap:
 
 @pytest.fixture
 def deployed(
-    store: EventStore, mlflow_client: MlflowClient, cache: ServingCache, versions: list[int], reloads: Reloads
+    store: EventStore,
+    mlflow_client: MlflowClient,
+    cache: ServingCache,
+    versions: list[int],
+    reload_calls: ReloadCalls,
 ) -> AliasMap:
     """Production=v1, B=v2, shadow1=v3, placed through the protocol (a first ledger entry)."""
     v1, v2, v3 = versions
-    edges = RegistryEdges(mlflow_client, cache, reloads)
+    edges = RegistryEdges(mlflow_client, cache, reload_calls)
     start = AliasMove(FAMILY, AliasAction.REGISTER, aliases(None, None), aliases(v1, v2, v3), "deployed")
     apply_move(store, edges, start)
     return aliases(v1, v2, v3)
@@ -76,16 +80,16 @@ def test_a_move_cut_short_after_any_step_is_finished_by_recover(
     mlflow_client: MlflowClient,
     cache: ServingCache,
     deployed: AliasMap,
-    reloads: Reloads,
+    reload_calls: ReloadCalls,
     step: Step,
     action: AliasAction,
 ) -> None:
     move = promote(deployed)
     if action is AliasAction.ROLLBACK:  # promote, then undo it: the rollback is the move cut short
-        apply_move(store, RegistryEdges(mlflow_client, cache, reloads), move)
+        apply_move(store, RegistryEdges(mlflow_client, cache, reload_calls), move)
         move = AliasMove(FAMILY, action, move.after, move.before, "rollback by an operator")
-    before_crash = reloads.calls
-    crashing = RegistryEdges(mlflow_client, cache, reloads, crash=crash_after(step))
+    before_crash = reload_calls.calls
+    crashing = RegistryEdges(mlflow_client, cache, reload_calls, crash=crash_after(step))
     with pytest.raises(SimulatedCrashError):
         apply_move(store, crashing, move)
     assert ledger_aliases(store, FAMILY) is not None
@@ -93,9 +97,9 @@ def test_a_move_cut_short_after_any_step_is_finished_by_recover(
     registry_moved = step is not Step.LEDGER
     assert (registry_aliases(mlflow_client, FAMILY) == move.after) is registry_moved
     assert (cache_aliases(cache, FAMILY) == move.after) is (step is Step.CACHE)
-    assert reloads.calls == before_crash  # cut short before the reload
+    assert reload_calls.calls == before_crash  # cut short before the reload
 
-    edges = RegistryEdges(mlflow_client, cache, reloads)
+    edges = RegistryEdges(mlflow_client, cache, reload_calls)
     repaired = recover(store, edges, FAMILY)
     assert converged(store, edges) == move.after
     expected = {
@@ -105,7 +109,7 @@ def test_a_move_cut_short_after_any_step_is_finished_by_recover(
     }[step]
     assert [r[: len(e)] for r, e in zip(repaired, expected, strict=False)] == expected
     assert len(repaired) == len(expected)
-    assert reloads.calls == before_crash + (1 if expected else 0)
+    assert reload_calls.calls == before_crash + (1 if expected else 0)
     assert recover(store, edges, FAMILY) == []  # idempotent
 
 
@@ -121,13 +125,17 @@ def test_recover_puts_back_an_alias_moved_by_hand_and_leaves_a_family_without_le
 
 
 def test_a_decision_that_moves_nothing_is_recorded_and_touches_no_edge(
-    store: EventStore, mlflow_client: MlflowClient, cache: ServingCache, deployed: AliasMap, reloads: Reloads
+    store: EventStore,
+    mlflow_client: MlflowClient,
+    cache: ServingCache,
+    deployed: AliasMap,
+    reload_calls: ReloadCalls,
 ) -> None:
-    calls = reloads.calls
-    crashing = RegistryEdges(mlflow_client, cache, reloads, crash=crash_after(Step.REGISTRY))
+    calls = reload_calls.calls
+    crashing = RegistryEdges(mlflow_client, cache, reload_calls, crash=crash_after(Step.REGISTRY))
     retain = AliasMove(FAMILY, AliasAction.RETAIN, deployed, deployed, "not yet")
     report = apply_moves(store, crashing, [retain])
-    assert report.cache == "not needed" and reloads.calls == calls
+    assert report.cache == "not needed" and reload_calls.calls == calls
     (entry, *_) = store.ledger(family=FAMILY.value)
     assert entry.position == report.positions[0] and entry.action == "retain"
 
