@@ -74,6 +74,7 @@ class Edges:
 class Options:
     families: Sequence[Family] = tuple(Family)
     window_days: int = METRICS_WINDOW_DAYS
+    max_rows: int = defaults.MAX_TRAINING_ROWS
     min_rows: int = defaults.MIN_TOTAL_ROWS
     min_new_rows: int = defaults.MIN_NEW_ROWS
     gate_margin: float = defaults.GATE_MARGIN
@@ -309,7 +310,7 @@ def run_training(
     stage = hook or (lambda _stage, _family: None)
     tick = progress or (lambda _step: None)
     now = options.now or datetime.now(UTC)
-    data = RowsCache(edges.store, edges.rows_dir).training_data(options.window_days, now)
+    data = RowsCache(edges.store, edges.rows_dir).training_data(options.window_days, now, options.max_rows)
     report = TrainingReport(rows=data.rows, games=data.games)
     log.info("training data: %d rows of %d games since %s", data.rows, data.games, data.window_start)
 

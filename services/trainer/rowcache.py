@@ -214,6 +214,19 @@ def merge_tail(directory: Path, segments: list[Segment], limit: int) -> list[Seg
     return merged
 
 
+def newest_within(order: IntArray, keys: IntArray, row_game: IntArray, max_rows: int) -> IntArray:
+    """The newest games of `order` (game indices, oldest first) whose rows (each row's game key in
+    `row_game`) add up to at most `max_rows`, still oldest first."""
+    row_keys, counts = np.unique(row_game, return_counts=True)
+    at = np.minimum(np.searchsorted(row_keys, keys[order]), max(row_keys.size - 1, 0))
+    rows = np.where(row_keys[at] == keys[order], counts[at], 0) if row_keys.size else np.zeros(order.size)
+    newest_first = np.cumsum(rows[::-1])
+    kept = int((newest_first <= max_rows).sum())
+    if kept < order.size:
+        log.info("training data capped at %d rows: the newest %d of %d games", max_rows, kept, order.size)
+    return order[order.size - kept :]
+
+
 class RowsCache:
     """The cache in `directory` over `store`'s log; one writer at a time (the worker runs one job)."""
 
@@ -229,15 +242,16 @@ class RowsCache:
         self.segment_rows = segment_rows
         self.build_step = build_step
 
-    def training_data(self, window_days: int, now: datetime) -> TrainingData:
-        """Update the cache, then read the last `window_days` days; an unreadable segment rebuilds it once."""
+    def training_data(self, window_days: int, now: datetime, max_rows: int | None = None) -> TrainingData:
+        """Update the cache, then read the last `window_days` days (at most `max_rows` rows, of the
+        newest games); an unreadable segment rebuilds it once."""
         since = now - timedelta(days=window_days)
         try:
-            return self.read(self._logged(self.update(since)), since, now)
+            return self.read(self._logged(self.update(since)), since, now, max_rows)
         except SegmentError as exc:
             log.warning("training-rows cache unreadable, rebuilding it: %s", exc)
         self.store.checkpoints.reset(CHECKPOINT)
-        return self.read(self._logged(self.update(since)), since, now)
+        return self.read(self._logged(self.update(since)), since, now, max_rows)
 
     @staticmethod
     def _logged(cycle: Cycle) -> Cycle:
@@ -312,22 +326,24 @@ class RowsCache:
         remove_unlisted(self.directory, segments)
         return read, rows.size
 
-    def read(self, cycle: Cycle, since: datetime, now: datetime) -> TrainingData:
-        """The rows of the games started at or after `since`, oldest game first, each game's in round
-        order: the feature matrix is filled one segment at a time, so the peak is the result plus
-        one segment."""
+    def read(self, cycle: Cycle, since: datetime, now: datetime, max_rows: int | None = None) -> TrainingData:
+        """The rows of the games started at or after `since` (only the newest of them if there are
+        more than `max_rows` rows), oldest game first, each game's in round order: the feature
+        matrix is filled one segment at a time, so the peak is the result plus one segment."""
         segments = cycle.state.segments
         tables = [read_segment(self.directory, s, features=False) for s in segments]
         keys, started, ids = games_of(tables)
-        chosen = np.flatnonzero(started >= to_us(since))
-        order = chosen[np.lexsort((keys[chosen], started[chosen]))]
-        by_key = np.argsort(keys[order])
-        sorted_keys = keys[order][by_key]
 
         def column(name: str) -> IntArray:
             return np.concatenate([np.zeros(0, dtype=np.int64), *(getattr(t, name) for t in tables)])
 
         row_game = column("game")
+        chosen = np.flatnonzero(started >= to_us(since))
+        order = chosen[np.lexsort((keys[chosen], started[chosen]))]
+        if max_rows is not None:
+            order = newest_within(order, keys, row_game, max_rows)
+        by_key = np.argsort(keys[order])
+        sorted_keys = keys[order][by_key]
         if sorted_keys.size:
             found = np.minimum(np.searchsorted(sorted_keys, row_game), sorted_keys.size - 1)
             keep = sorted_keys[found] == row_game

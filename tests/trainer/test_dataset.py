@@ -276,3 +276,21 @@ def test_new_rows_counts_rounds_recorded_after_a_position(store: CountingStore, 
     assert data.new_rows(0) == data.rows
     assert data.new_rows(seen) == sum(len(g) - 3 for g in later)
     assert data.new_rows(store.head_position()) == 0
+
+
+def test_a_window_of_more_rows_than_the_cap_keeps_the_newest_games(
+    store: CountingStore, tmp_path: Path
+) -> None:
+    games = list(generate_games(12, seed=4, start=NOW - timedelta(hours=6)))
+    append_games(store, games)
+    whole = RowsCache(store, tmp_path / "cache").training_data(WINDOW_DAYS, NOW)
+    rows_per_game = np.bincount(whole.dataset.game_index)
+    cap = int(rows_per_game[-5:].sum()) + 1  # the newest five games fit, a sixth does not
+    capped = RowsCache(store, tmp_path / "cache").training_data(WINDOW_DAYS, NOW, max_rows=cap)
+    assert capped.game_ids == whole.game_ids[-5:]
+    assert capped.rows == cap - 1
+    newest = whole.dataset.game_index >= len(whole.game_ids) - 5
+    np.testing.assert_array_equal(capped.dataset.features, whole.dataset.features[newest])
+    np.testing.assert_array_equal(capped.row_positions, whole.row_positions[newest])
+    assert capped.new_rows(0) == capped.rows
+    assert RowsCache(store, tmp_path / "cache").training_data(WINDOW_DAYS, NOW, max_rows=0).rows == 0
