@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -277,6 +279,21 @@ def test_the_migrations_build_exactly_the_schema_the_code_queries(store: EventSt
         context = MigrationContext.configure(conn, opts={"version_table": VERSION_TABLE})
         differences = compare_metadata(context, metadata)
     assert differences == []
+
+
+def test_processes_starting_together_on_a_fresh_store_all_migrate_it(store_url: str) -> None:
+    """`make run` starts every process at once on an empty database, and each migrates as it opens
+    the store: they take turns (half of them failed with "database is locked" before)."""
+    opener = "import sys; from shared.events import EventStore; EventStore.from_url(sys.argv[1]).close()"
+    starts = [
+        subprocess.Popen([sys.executable, "-c", opener, store_url], stderr=subprocess.PIPE, text=True)
+        for _ in range(6)
+    ]
+    failures = [err for p in starts if (err := p.communicate(timeout=120)[1]) and p.returncode != 0]
+    assert failures == []
+    store = EventStore.from_url(store_url)
+    assert store.append(whole_game("g1", rounds=1))[0].position is not None
+    store.close()
 
 
 def test_appends_write_the_rows_sqlalchemy_would(store: EventStore) -> None:
