@@ -8,10 +8,10 @@ MIN_TOTAL_ROWS = 300  # fewer training rows than this: skip (too little to split
 MIN_NEW_ROWS = 200  # rows that arrived since the family's last run; fewer: skip
 FORCE_MIN_ROWS = 100  # `--force` trains below MIN_TOTAL_ROWS down to this floor: every split still has games
 MIN_GAMES = 10  # games are the unit of every split: each side needs several
-# A run trains on the newest games of the window whose rows add up to at most this: a busy week's
-# window would otherwise outgrow the worker (a run of 50k rows peaked at 0.84 GiB and took a
-# minute here, bench/results.md; the node has 4 GiB and a run 30 minutes).
-MAX_TRAINING_ROWS = 200_000
+# A run trains on the newest games of the window whose rows add up to at most this (TRAIN_MAX_ROWS),
+# so a busy week cannot outgrow the worker: bench_train peaked at 0.84 GiB on 50k rows and 1.54 GiB
+# on 200k (~0.6 GiB of imports plus ~4.7 KB a row), and the worker's limit is 960 Mi.
+MAX_TRAINING_ROWS = 50_000
 
 HOLDOUT_FRACTIONS = (0.6, 0.2, 0.2)  # step 1: chronological train / validation / holdout, by rows
 CANDIDATE_VAL_FRACTION = 0.2  # step 2: games held out for early stopping of the candidate

@@ -50,6 +50,7 @@ def options_from(
         window_days=settings.metrics_window_days,
         min_rows=settings.train_min_rows,
         min_new_rows=settings.train_min_new_rows,
+        max_rows=settings.train_max_rows,
         gate_margin=settings.train_gate_margin,
         force=force,
         params=params or {},

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from pydantic import Field
+
 from services.trainer import defaults
 from shared.settings import EventStoreSettings, ModelStoreSettings
 
@@ -16,4 +18,6 @@ class Settings(EventStoreSettings, ModelStoreSettings):
     mlflow_experiment: str = defaults.EXPERIMENT
     train_min_rows: int = defaults.MIN_TOTAL_ROWS
     train_min_new_rows: int = defaults.MIN_NEW_ROWS
+    # The newest rows of the window a run trains on: raise it with the worker's memory limit.
+    train_max_rows: int = Field(defaults.MAX_TRAINING_ROWS, ge=defaults.MIN_TOTAL_ROWS)
     train_gate_margin: float = defaults.GATE_MARGIN

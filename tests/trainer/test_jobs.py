@@ -9,9 +9,13 @@ import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
+from pydantic import ValidationError
 from redis import Redis
 from rq.job import JobStatus
 
+from services.trainer.jobs import options_from
+from services.trainer.settings import Settings
 from services.trainer.synthetic import append_games, generate_games
 from services.worker.queues import fetch_job, job_queue
 from shared.events import EventStore
@@ -145,3 +149,11 @@ def test_cli_sync_cache_copies_the_aliased_versions_and_clean_removes_the_rest(
     assert report["removed_models"] == [[Family.MNLOGIT.value, v2]]
     assert report["reload"].startswith("failed")  # nobody listens at INFERENCE_URL: said, not raised
     assert [ref.version for ref in cache.list_models()] == [v1]
+
+
+def test_the_row_cap_is_a_setting_with_a_floor(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TRAIN_MAX_ROWS", "120000")
+    assert options_from(Settings()).max_rows == 120_000
+    monkeypatch.setenv("TRAIN_MAX_ROWS", "10")  # below the rows a run needs at all: refused
+    with pytest.raises(ValidationError, match="train_max_rows"):
+        Settings()
