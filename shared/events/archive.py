@@ -31,7 +31,7 @@ import sqlalchemy as sa
 from shared.events.engine import WRITE_OPTION
 from shared.events.errors import ArchiveWriteError
 from shared.events.payloads import decode_payload
-from shared.events.records import Event, as_utc, loads
+from shared.events.records import Event, as_utc, loads, stored_json
 from shared.events.schema import events, games, outbox
 from shared.events.store import EventStore
 
@@ -73,21 +73,6 @@ def _archivable(cutoff: datetime, limit: int) -> sa.Select[Any]:
         .where(ended_before, in_log, games.c.game_id != head_aggregate)
         .order_by(games.c.started_at, games.c.game_id)
         .limit(limit)
-    )
-
-
-def _line(row: sa.Row[Any]) -> bytes:
-    return orjson.dumps(
-        {
-            "position": row.position,
-            "event_id": row.event_id,
-            "aggregate_id": row.aggregate_id,
-            "seq": row.seq,
-            "type": row.type,
-            "schema_version": row.schema_version,
-            "occurred_at": as_utc(row.occurred_at).isoformat(),
-            "payload": orjson.Fragment(row.payload),
-        }
     )
 
 
@@ -142,7 +127,7 @@ def archive_games(
             return report  # the rest waits for the relay
         # The same batch gets the same key: a repeated upload replaces the file, never adds one.
         key = f"{ARCHIVE_PREFIX}{rows[0].position:012d}-{rows[-1].position:012d}-{len(rows)}.jsonl.gz"
-        data = gzip.compress(b"\n".join(_line(r) for r in rows), compresslevel=6)
+        data = gzip.compress(b"\n".join(orjson.dumps(stored_json(r)) for r in rows), compresslevel=6)
         target.put_object(key, data)
         stored = target.get_object(key)
         if stored != data:

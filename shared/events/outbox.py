@@ -19,7 +19,7 @@ import redis
 import sqlalchemy as sa
 from redis.typing import EncodableT, FieldT
 
-from shared.events.records import as_utc
+from shared.events.records import stored_json
 from shared.streams import STREAM
 
 # Approximate trim (XADD MAXLEN ~): the stream's share of Redis's memory limit, worked out next
@@ -51,22 +51,12 @@ class LeaseLostError(redis.RedisError):
 def stream_fields_from_row(row: sa.Row[Any]) -> dict[FieldT, EncodableT]:
     """A stored `events` row as a stream entry: a few fields to filter on plus the whole event as JSON
     (`Event.from_dict` reads it back, upcasting an older payload); the payload's text is embedded."""
-    event = {
-        "event_id": row.event_id,
-        "aggregate_id": row.aggregate_id,
-        "seq": row.seq,
-        "type": row.type,
-        "schema_version": row.schema_version,
-        "occurred_at": as_utc(row.occurred_at).isoformat(),
-        "payload": orjson.Fragment(row.payload),
-        "position": row.position,
-    }
     return {
         "event_id": row.event_id,
         "type": row.type,
         "aggregate_id": row.aggregate_id,
         "position": str(row.position),
-        "event": orjson.dumps(event),
+        "event": orjson.dumps(stored_json(row)),
     }
 
 

@@ -85,6 +85,21 @@ def as_utc(moment: datetime) -> datetime:
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
+def stored_json(row: Any) -> dict[str, Any]:
+    """A stored `events` row as the event's JSON, its payload's text embedded as stored: what the
+    stream entries (outbox.py) and the archive's lines (archive.py) carry."""
+    return {
+        "position": row.position,
+        "event_id": row.event_id,
+        "aggregate_id": row.aggregate_id,
+        "seq": row.seq,
+        "type": row.type,
+        "schema_version": row.schema_version,
+        "occurred_at": as_utc(row.occurred_at).isoformat(),
+        "payload": orjson.Fragment(row.payload),
+    }
+
+
 def dumps(value: Any) -> str:
     return orjson.dumps(value).decode()
 
