@@ -17,7 +17,7 @@ import orjson
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
-from shared.events import CheckpointConflictError, Event, EventStore, EventType, ModelTrained
+from shared.events import Event, EventStore, EventType, ModelTrained, advance
 from shared.features import FAMILIES
 
 CHECKPOINT = "trainer.metrics"
@@ -87,23 +87,12 @@ class TrainingCollector(Collector):
     def describe(self) -> list[Metric]:
         return []  # samples come from the store at scrape time: nothing to check at registration
 
-    def _update(self) -> None:
-        before = self.summary.position
-        head = self.store.checkpoints.stable_head(before)
-        if head <= before:
-            return
-        self.summary.fold(
-            self.store.iter_events((EventType.MODEL_TRAINED,), after_position=before, until_position=head)
-        )
-        self.summary.position = head
-        try:
-            self.store.checkpoints.save(CHECKPOINT, head, self.summary.to_bytes(), expected_position=before)
-        except CheckpointConflictError:  # another server folded first: take its summary
-            saved = self.store.checkpoints.load(CHECKPOINT)
-            self.summary = TrainingSummary.from_bytes(saved.state, saved.position)
+    def _read(self, after: int, until: int) -> Iterable[Event]:
+        return self.store.iter_events((EventType.MODEL_TRAINED,), after_position=after, until_position=until)
 
     def collect(self) -> Iterator[Metric]:
-        self._update()
+        checkpoints = self.store.checkpoints
+        self.summary = advance(checkpoints, CHECKPOINT, self.summary, self._read, TrainingSummary.from_bytes)
         trained = CounterMetricFamily(
             "rps_trainer_models_trained",
             "Models trained and registered, by family and offline-gate result (skipped runs not counted)",

@@ -24,7 +24,6 @@ from prometheus_client.registry import Collector
 
 from shared.events import (
     BotSource,
-    CheckpointConflictError,
     Event,
     EventStore,
     EventType,
@@ -33,6 +32,7 @@ from shared.events import (
     ModelTrained,
     RoundPlayed,
     SealedMove,
+    advance,
     revealed,
 )
 from shared.features import MOVES
@@ -260,14 +260,6 @@ class DriftCollector(Collector):
         return []  # samples come from the store at scrape time: nothing to check at registration
 
     def collect(self) -> Iterator[Metric]:
-        before = self.state.position
-        head = self.store.checkpoints.stable_head(before)
-        if head > before:
-            self.state.fold(self.read_events(before, head))
-            self.state.position = head
-            try:
-                self.store.checkpoints.save(CHECKPOINT, head, self.state.to_bytes(), expected_position=before)
-            except CheckpointConflictError:  # another server folded first: take its state
-                saved = self.store.checkpoints.load(CHECKPOINT)
-                self.state = DriftState.from_bytes(saved.state, saved.position)
+        checkpoints = self.store.checkpoints
+        self.state = advance(checkpoints, CHECKPOINT, self.state, self.read_events, DriftState.from_bytes)
         yield from drift_metrics(self.state)

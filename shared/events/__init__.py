@@ -40,6 +40,7 @@ Incremental readers keep their state and position together (shared.events.checkp
     head = store.checkpoints.stable_head(checkpoint.position)   # never skips a later-committed event
     for event in store.iter_events(types, after_position=checkpoint.position, until_position=head): ...
     store.checkpoints.save("promoter.evidence", head, new_state, expected_position=checkpoint.position)
+    state = advance(store.checkpoints, "worker.drift", state, read, DriftState.from_bytes)   # all of it
 
 Errors::
 
@@ -51,7 +52,7 @@ Errors::
     └── UnknownSchemaVersionError
 """
 
-from shared.events.checkpoints import Checkpoint, ReaderCheckpoints
+from shared.events.checkpoints import Checkpoint, ReaderCheckpoints, advance
 from shared.events.errors import (
     ArchiveRequiredError,
     ArchiveWriteError,
@@ -107,6 +108,7 @@ __all__ = [
     "StoreUnavailableError",
     "UnknownEventTypeError",
     "UnknownSchemaVersionError",
+    "advance",
     "decode_payload",
     "new_event",
     "revealed",

@@ -16,14 +16,16 @@ first makes it raise CheckpointConflictError (reload and fold again) instead of 
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Protocol, TypeVar
 
 import sqlalchemy as sa
 
 from shared.events.engine import WRITE_OPTION
 from shared.events.errors import CheckpointConflictError
-from shared.events.records import as_utc
+from shared.events.records import Event, as_utc
 from shared.events.schema import events, reader_checkpoints
 
 # PostgreSQL hands out positions before commit, so a later position can be visible while an earlier
@@ -98,6 +100,42 @@ class ReaderCheckpoints:
             if self.engine.dialect.name == "sqlite" or head <= after_position:
                 return max(head, after_position)
             return _before_young_gap(conn, after_position, head)
+
+
+class FoldedState(Protocol):
+    """A reader's state: what it folded from the log, up to `position`."""
+
+    position: int
+
+    def fold(self, events: Iterable[Event]) -> None: ...
+
+    def to_bytes(self) -> bytes: ...
+
+
+StateT = TypeVar("StateT", bound=FoldedState)
+
+
+def advance(
+    checkpoints: ReaderCheckpoints,
+    name: str,
+    state: StateT,
+    read: Callable[[int, int], Iterable[Event]],
+    load: Callable[[bytes, int], StateT],
+) -> StateT:
+    """Fold what `read(after, until)` gives past `state.position` up to the stable head, then save
+    state and position together: `state`, or, if another process saved first, its state (`load`)."""
+    before = state.position
+    head = checkpoints.stable_head(before)
+    if head <= before:
+        return state
+    state.fold(read(before, head))
+    state.position = head
+    try:
+        checkpoints.save(name, head, state.to_bytes(), expected_position=before)
+    except CheckpointConflictError:  # another reader folded the same events first: take its state
+        saved = checkpoints.load(name)
+        return load(saved.state, saved.position)
+    return state
 
 
 def _before_young_gap(conn: sa.Connection, after_position: int, head: int) -> int:
